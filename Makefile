@@ -1,0 +1,33 @@
+# Two commands matter: `make demo` runs the pipeline end to end on generated sample data,
+# `make test` runs the test suite against a real PostgreSQL. Both build .venv on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint lock clean
+
+$(STAMP): requirements.txt requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -r requirements.txt -c requirements.lock
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m tools.demo
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lock: $(STAMP)
+	{ echo "# Full resolved dependency set (pip freeze of a venv built from requirements.txt)."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+
+clean:
+	rm -rf $(VENV) .demo .airflow .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,166 @@
+"""sparkify_etl: load an hour of Sparkify's song plays into the star schema, every hour.
+
+Each run owns its data interval [data_interval_start, data_interval_end): it stages that day's
+event file and the song catalogue, replaces the interval's songplays, upserts the dimensions
+and checks the result. Runs may repeat, run out of order or in parallel; the warehouse ends the
+same. Configuration comes from Airflow only: connection ``redshift`` (type redshift or
+postgres), connection ``aws_default`` (S3), Variable ``sparkify_source_url``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+import yaml
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, chain
+from airflow.timetables.interval import CronDataIntervalTimetable
+from sparkify.layout import LOG_JSONPATHS_KEY, SONG_DATA_PREFIX, log_key
+from sparkify.operators import (
+    DataQualityOperator,
+    LoadDimensionOperator,
+    LoadFactOperator,
+    StageToRedshiftOperator,
+    WarehouseSqlOperator,
+)
+
+INCLUDE = Path(__file__).resolve().parents[1] / "include"
+WAREHOUSE_CONN_ID = "redshift"
+AWS_CONN_ID = "aws_default"
+SOURCE_URL = "{{ var.value.sparkify_source_url }}"
+
+DOC = """
+### Sparkify ETL
+
+Loads one hour of the app's activity into the Redshift star schema.
+
+* **Source**: the root in Variable `sparkify_source_url` (`s3://udacity-dend` in production),
+  read through connection `aws_default`. Events come from the day file
+  `log_data/YYYY/MM/YYYY-MM-DD-events.json` of the run's hour; songs from `song_data/`.
+* **Warehouse**: connection `redshift` (a Redshift cluster, or PostgreSQL standing in for it).
+* **Interval**: a scheduled run loads [logical_date, logical_date + 1h). A run triggered by hand
+  with logical date X loads the hour that *ends* at X.
+* **Safe to repeat**: re-running an hour replaces that hour; hours may be loaded in any order.
+"""
+
+with DAG(
+    dag_id="sparkify_etl",
+    description="Hourly load of Sparkify song plays from S3 JSON into the Redshift star schema",
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2018, 11, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=3,
+    default_args={
+        "owner": "sparkify",
+        "depends_on_past": False,
+        "retries": 3,
+        "retry_delay": timedelta(minutes=5),
+        "email_on_retry": False,
+    },
+    template_searchpath=[str(INCLUDE / "sql")],
+    user_defined_macros={"log_key": log_key},
+    doc_md=DOC,
+    tags=["sparkify", "redshift", "hourly"],
+) as dag:
+    begin = EmptyOperator(task_id="begin", doc_md="Marks the start of the run.")
+
+    create_tables = WarehouseSqlOperator(
+        task_id="create_tables",
+        conn_id=WAREHOUSE_CONN_ID,
+        sql="create_tables.sql",
+        doc_md="Creates the staging, fact and dimension tables if they do not exist yet "
+        "(`include/sql/create_tables.sql`).",
+    )
+
+    stage_events = StageToRedshiftOperator(
+        task_id="stage_events",
+        table="staging_events",
+        source_url=SOURCE_URL,
+        s3_key="{{ log_key(data_interval_start) }}",
+        json_format=LOG_JSONPATHS_KEY,
+        timeformat="epochmillisecs",
+        source_column="source_key",
+        redshift_conn_id=WAREHOUSE_CONN_ID,
+        aws_conn_id=AWS_CONN_ID,
+        doc_md="Copies the day file holding this hour's events into `staging_events`, "
+        "mapped by `log_json_path.json`, `ts` read as epoch milliseconds. Replaces only the "
+        "rows earlier loads took from the same file. A missing day file or a bad line fails "
+        "the task at once, naming the file and line.",
+    )
+
+    stage_songs = StageToRedshiftOperator(
+        task_id="stage_songs",
+        table="staging_songs",
+        source_url=SOURCE_URL,
+        s3_key=SONG_DATA_PREFIX,
+        prefix=True,
+        json_format="auto",
+        blanks_as_null=True,
+        empty_as_null=True,
+        redshift_conn_id=WAREHOUSE_CONN_ID,
+        aws_conn_id=AWS_CONN_ID,
+        doc_md="Copies the song catalogue (every object under `song_data/`) into "
+        "`staging_songs`, keys matched to column names ('auto'); empty strings become NULL.",
+    )
+
+    load_songplays_fact = LoadFactOperator(
+        task_id="load_songplays_fact",
+        table="songplays",
+        sql="songplays.sql",
+        interval_column="start_time",
+        redshift_conn_id=WAREHOUSE_CONN_ID,
+        doc_md="Replaces this hour's `songplays`: one row per NextSong event, matched to the "
+        "catalogue on title, artist and duration (NULL song when nothing matches).",
+    )
+
+    dimension_loads = [
+        LoadDimensionOperator(
+            task_id=f"load_{name}_dim",
+            table=table,
+            sql=f"{table}.sql",
+            mode="upsert",
+            key_columns=[key],
+            redshift_conn_id=WAREHOUSE_CONN_ID,
+            doc_md=doc,
+        )
+        for name, table, key, doc in [
+            (
+                "user",
+                "users",
+                "user_id",
+                "Upserts the hour's users, keeping each user's latest event by time even when "
+                "an older hour is loaded later.",
+            ),
+            ("song", "songs", "song_id", "Upserts one row per song of the catalogue."),
+            ("artist", "artists", "artist_id", "Upserts one row per artist of the catalogue."),
+            (
+                "time",
+                "time",
+                "start_time",
+                "Upserts one row per distinct start_time of the hour's songplays.",
+            ),
+        ]
+    ]
+
+    run_quality_checks = DataQualityOperator(
+        task_id="run_quality_checks",
+        checks=yaml.safe_load((INCLUDE / "quality_checks.yml").read_text()),
+        redshift_conn_id=WAREHOUSE_CONN_ID,
+        doc_md="Runs the checks in `include/quality_checks.yml` (row counts against staging, "
+        "NOT NULL and unique keys, songplays whose user or time is missing) and fails listing "
+        "every check that did not pass.",
+    )
+
+    end = EmptyOperator(task_id="end", doc_md="Marks the end of the run.")
+
+    chain(
+        begin,
+        create_tables,
+        [stage_events, stage_songs],
+        load_songplays_fact,
+        dimension_loads,
+        run_quality_checks,
+        end,
+    )

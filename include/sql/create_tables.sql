@@ -1,0 +1,110 @@
+-- The Sparkify warehouse: two staging tables, the songplays fact and four dimensions.
+-- Rendered for the connection's dialect: Redshift gets distribution and sort keys, PostgreSQL
+-- an advisory lock so that parallel runs creating the tables do not race.
+{% if dialect == 'postgres' %}
+SELECT pg_advisory_xact_lock(7468021);
+{% endif %}
+
+-- Raw events as the app logs them (JSONPaths order), one day file at a time. source_key
+-- records the object each row came from, so a stage replaces only its own objects' rows.
+CREATE TABLE IF NOT EXISTS {{ table('staging_events') }} (
+    artist          VARCHAR(1024),
+    auth            VARCHAR(32),
+    first_name      VARCHAR(256),
+    gender          VARCHAR(16),
+    item_in_session INTEGER          NOT NULL,
+    last_name       VARCHAR(256),
+    length          DOUBLE PRECISION,
+    level           VARCHAR(16),
+    location        VARCHAR(1024),
+    method          VARCHAR(16),
+    page            VARCHAR(64)      NOT NULL,
+    registration    DOUBLE PRECISION,
+    session_id      BIGINT           NOT NULL,
+    song            VARCHAR(1024),
+    status          INTEGER,
+    ts              TIMESTAMP        NOT NULL,
+    user_agent      VARCHAR(2048),
+    user_id         VARCHAR(64)      NOT NULL,
+    source_key      VARCHAR(1024)
+){% if dialect == 'redshift' %}
+DISTSTYLE EVEN
+SORTKEY (source_key, ts){% endif %};
+
+-- The song catalogue, one row per song object ('auto' mapping: columns named as the keys).
+CREATE TABLE IF NOT EXISTS {{ table('staging_songs') }} (
+    num_songs        INTEGER,
+    artist_id        VARCHAR(64)   NOT NULL,
+    artist_latitude  DOUBLE PRECISION,
+    artist_longitude DOUBLE PRECISION,
+    artist_location  VARCHAR(1024),
+    artist_name      VARCHAR(1024) NOT NULL,
+    song_id          VARCHAR(64)   NOT NULL,
+    title            VARCHAR(1024) NOT NULL,
+    duration         DOUBLE PRECISION,
+    year             INTEGER
+){% if dialect == 'redshift' %}
+DISTSTYLE ALL{% endif %};
+
+-- One row per NextSong event. songplay_id is an md5 of user, session, item and time, so a
+-- re-run computes the same ids. Sorted by start_time: every load and most queries range on it.
+CREATE TABLE IF NOT EXISTS {{ table('songplays') }} (
+    songplay_id VARCHAR(32)   NOT NULL PRIMARY KEY,
+    start_time  TIMESTAMP     NOT NULL,
+    user_id     VARCHAR(64),
+    level       VARCHAR(16),
+    song_id     VARCHAR(64),
+    artist_id   VARCHAR(64),
+    session_id  BIGINT,
+    location    VARCHAR(1024),
+    user_agent  VARCHAR(2048)
+){% if dialect == 'redshift' %}
+DISTKEY (user_id)
+SORTKEY (start_time){% endif %};
+
+-- Users, as of their latest event. last_event_at lets a load keep the newest state whatever
+-- order hours are loaded in. Small: a copy on every node.
+CREATE TABLE IF NOT EXISTS {{ table('users') }} (
+    user_id       VARCHAR(64)  NOT NULL PRIMARY KEY,
+    first_name    VARCHAR(256),
+    last_name     VARCHAR(256),
+    gender        VARCHAR(16),
+    level         VARCHAR(16),
+    last_event_at TIMESTAMP    NOT NULL
+){% if dialect == 'redshift' %}
+DISTSTYLE ALL
+SORTKEY (user_id){% endif %};
+
+CREATE TABLE IF NOT EXISTS {{ table('songs') }} (
+    song_id   VARCHAR(64)   NOT NULL PRIMARY KEY,
+    title     VARCHAR(1024),
+    artist_id VARCHAR(64),
+    year      INTEGER,
+    duration  DOUBLE PRECISION
+){% if dialect == 'redshift' %}
+DISTSTYLE ALL
+SORTKEY (song_id){% endif %};
+
+CREATE TABLE IF NOT EXISTS {{ table('artists') }} (
+    artist_id VARCHAR(64)   NOT NULL PRIMARY KEY,
+    name      VARCHAR(1024),
+    location  VARCHAR(1024),
+    latitude  DOUBLE PRECISION,
+    longitude DOUBLE PRECISION
+){% if dialect == 'redshift' %}
+DISTSTYLE ALL
+SORTKEY (artist_id){% endif %};
+
+-- One row per distinct songplays start_time. It grows with the fact, so it is distributed
+-- and sorted on start_time like songplays' range scans rather than copied to every node.
+CREATE TABLE IF NOT EXISTS {{ table('time') }} (
+    start_time TIMESTAMP NOT NULL PRIMARY KEY,
+    hour       INTEGER   NOT NULL,
+    day        INTEGER   NOT NULL,
+    week       INTEGER   NOT NULL,
+    month      INTEGER   NOT NULL,
+    year       INTEGER   NOT NULL,
+    weekday    INTEGER   NOT NULL
+){% if dialect == 'redshift' %}
+DISTKEY (start_time)
+SORTKEY (start_time){% endif %};

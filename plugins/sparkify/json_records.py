@@ -1,0 +1,80 @@
+"""Read a stream of JSON values, one after another, each with the line it starts on.
+
+Redshift COPY reads JSON files as a sequence of whitespace-separated values: the log files put
+one object on each line, and a song file may hold one pretty-printed object over many lines.
+The fast path parses a whole line with orjson; a line that is not a complete value is handed to
+the standard library's incremental decoder, which can tell "not finished yet" (the error is at
+the end of the text read so far: JSON tokens never span lines) from "malformed" (anywhere else).
+Memory holds one value at a time, not the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from sparkify.errors import SourceDataError
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = " \t\r\n"
+
+
+def iter_json_values(lines: Iterable[bytes], url: str) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, value)`` for every JSON value in ``lines`` (1-based lines).
+
+    Raises SourceDataError naming ``url`` and the line for malformed JSON, invalid UTF-8, or a
+    value the file ends in the middle of.
+    """
+    pending = ""
+    pending_start = 0
+    for number, line in enumerate(lines, 1):
+        if not pending:
+            try:
+                yield number, orjson.loads(line)
+                continue
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+            pending_start = number
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceDataError(f"{url}, line {number}: invalid UTF-8 ({exc.reason})") from None
+        pending += text
+        values, pending, pending_start = _decode_complete_values(pending, pending_start, url)
+        yield from values
+    if pending.strip(_WHITESPACE):
+        raise SourceDataError(
+            f"{url}, line {pending_start}: malformed JSON: the file ends inside the value that "
+            "starts here"
+        )
+
+
+def _decode_complete_values(
+    text: str, start_line: int, url: str
+) -> tuple[list[tuple[int, Any]], str, int]:
+    """Decode every complete value in ``text``; return them and the unfinished rest."""
+    values = []
+    position = _skip_whitespace(text, 0)
+    end_of_content = len(text.rstrip(_WHITESPACE))
+    while position < len(text):
+        line = start_line + text.count("\n", 0, position)
+        try:
+            value, position = _DECODER.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            if exc.pos >= end_of_content:
+                return values, text[position:], line
+            error_line = start_line + text.count("\n", 0, exc.pos)
+            raise SourceDataError(f"{url}, line {error_line}: malformed JSON: {exc.msg}") from None
+        values.append((line, value))
+        position = _skip_whitespace(text, position)
+    return values, "", 0
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _WHITESPACE:
+        position += 1
+    return position

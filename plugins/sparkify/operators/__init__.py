@@ -1,0 +1,15 @@
+"""The pipeline's four operators, importable from one place."""
+
+from sparkify.operators.data_quality import DataQualityOperator
+from sparkify.operators.load_dimension import LoadDimensionOperator
+from sparkify.operators.load_fact import LoadFactOperator
+from sparkify.operators.stage_redshift import StageToRedshiftOperator
+from sparkify.operators.warehouse_sql import WarehouseSqlOperator
+
+__all__ = [
+    "DataQualityOperator",
+    "LoadDimensionOperator",
+    "LoadFactOperator",
+    "StageToRedshiftOperator",
+    "WarehouseSqlOperator",
+]
