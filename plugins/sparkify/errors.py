@@ -8,7 +8,7 @@ their retries.
 
 from __future__ import annotations
 
-from airflow.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException
 
 
 class SourceDataError(AirflowFailException):

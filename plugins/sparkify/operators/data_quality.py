@@ -6,8 +6,8 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow.exceptions import AirflowFailException
 from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowFailException
 
 from sparkify.errors import PipelineConfigError
 from sparkify.warehouse import WarehouseTemplatesMixin, warehouse_hook

@@ -1,0 +1,66 @@
+"""Shared fixtures: a real PostgreSQL warehouse per test, Airflow configured for this project.
+
+The server is the one SPARKIFY_PG_URL names (CI points it at 127.0.0.1:5432), else a private
+server started from the pgserver wheel. Each test that asks for ``warehouse`` gets a database
+of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+# Airflow reads these when first imported: set them before anything imports it.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="sparkify-test-airflow-")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(PROJECT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+import pytest  # noqa: E402
+
+from tests.warehouse_db import WarehouseDb  # noqa: E402
+from tools.local_warehouse import (  # noqa: E402
+    airflow_connection,
+    drop_database,
+    postgres_server,
+    recreate_database,
+)
+
+REAL_DATA = PROJECT.parent / "shared" / "data" / "sparkify"
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real Sparkify sample beside the clone; tests that need it skip, saying why."""
+    if not (REAL_DATA / "log_data").is_dir():
+        pytest.skip(f"the real Sparkify sample is not at {REAL_DATA} (../shared is absent)")
+    return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory) -> str:
+    with postgres_server(tmp_path_factory.mktemp("pgdata")) as url:
+        yield url
+
+
+@pytest.fixture
+def warehouse(pg_admin_url, monkeypatch) -> WarehouseDb:
+    """A fresh database, set as Airflow connection ``redshift``."""
+    name = f"sparkify_test_{uuid.uuid4().hex[:12]}"
+    url = recreate_database(pg_admin_url, name)
+    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", airflow_connection(url))
+    yield WarehouseDb(url)
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT / "dags"))
+    assert bag.import_errors == {}
+    return bag.dags["sparkify_etl"]

@@ -1,0 +1,76 @@
+"""The DAG imports cleanly and has the shape, schedule and defaults the README promises."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+EXPECTED_EDGES = {
+    "begin": {"create_tables"},
+    "create_tables": {"stage_events", "stage_songs"},
+    "stage_events": {"load_songplays_fact"},
+    "stage_songs": {"load_songplays_fact"},
+    "load_songplays_fact": {"load_user_dim", "load_song_dim", "load_artist_dim", "load_time_dim"},
+    "load_user_dim": {"run_quality_checks"},
+    "load_song_dim": {"run_quality_checks"},
+    "load_artist_dim": {"run_quality_checks"},
+    "load_time_dim": {"run_quality_checks"},
+    "run_quality_checks": {"end"},
+    "end": set(),
+}
+
+
+def test_dag_imports_without_errors(dag):
+    assert dag.dag_id == "sparkify_etl"
+
+
+def test_tasks_and_dependencies(dag):
+    edges = {task.task_id: set(task.downstream_task_ids) for task in dag.tasks}
+    assert edges == EXPECTED_EDGES
+
+
+def test_operators_are_the_projects(dag):
+    kinds = {task.task_id: type(task).__name__ for task in dag.tasks}
+    assert kinds["stage_events"] == kinds["stage_songs"] == "StageToRedshiftOperator"
+    assert kinds["load_songplays_fact"] == "LoadFactOperator"
+    assert {kinds[f"load_{d}_dim"] for d in ("user", "song", "artist", "time")} == {
+        "LoadDimensionOperator"
+    }
+    assert kinds["run_quality_checks"] == "DataQualityOperator"
+
+
+def test_hourly_data_intervals_in_utc(dag):
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.start_date == pendulum.datetime(2018, 11, 1, tz="UTC")
+    assert dag.catchup is False
+    assert 1 <= dag.max_active_runs <= 4
+    start = pendulum.datetime(2018, 11, 15, 13, tz="UTC")
+    interval = dag.timetable.infer_manual_data_interval(run_after=start)
+    # A run triggered by hand at 13:00 loads the hour that ends then.
+    assert (interval.start, interval.end) == (start - dt.timedelta(hours=1), start)
+
+
+def test_default_args(dag):
+    for task in dag.tasks:
+        assert task.owner == "sparkify"
+        assert task.depends_on_past is False
+        assert task.retries == 3
+        assert task.retry_delay == dt.timedelta(minutes=5)
+        assert task.email_on_retry is False
+
+
+def test_configuration_comes_from_airflow(dag):
+    for task_id in ("stage_events", "stage_songs"):
+        task = dag.get_task(task_id)
+        assert task.source_url == "{{ var.value.sparkify_source_url }}"
+        assert task.aws_conn_id == "aws_default"
+        assert task.redshift_conn_id == "redshift"
+    assert dag.get_task("create_tables").conn_id == "redshift"
+
+
+def test_every_task_is_documented(dag):
+    assert dag.doc_md and "sparkify_source_url" in dag.doc_md
+    for task in dag.tasks:
+        assert task.doc_md, f"{task.task_id} has no doc_md"
