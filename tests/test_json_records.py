@@ -24,6 +24,11 @@ def test_pretty_printed_objects_report_their_first_line():
     assert read(text) == [(1, {"a": 1, "b": [1, 2]}), (6, {"c": 3}), (7, {"d": 4})]
 
 
+def test_nested_objects_of_pretty_printed_values_are_not_mistaken_for_records():
+    text = '{\n  "a": {"b": 1},\n  "c":\n    {"d": 2}\n}\n{"e": 3}'
+    assert read(text) == [(1, {"a": {"b": 1}, "c": {"d": 2}}), (6, {"e": 3})]
+
+
 def test_concatenated_objects_on_one_line():
     assert read('{"a": 1}{"a": 2} {"a": 3}') == [(1, {"a": 1}), (1, {"a": 2}), (1, {"a": 3})]
 
@@ -35,6 +40,10 @@ def test_concatenated_objects_on_one_line():
         ('{"a": 1}\n{"a": 2}}\n', 2),
         ('{\n  "a": 1,\n  "b": nope\n}', 3),
         ('{"a": 1}\n\n{"a": "unterminated}\n', 3),
+        ('{"a": 1}\n{"a": "cut inside a string\n{"a": 3}\n{"a": 4}', 2),
+        ('{"a": 1}\n{"a": "cut after an escape \\\n{"a": 3}', 2),
+        ('{"a": 1}\n{"a": 2, "b":\n{"a": 3}\n{"a": 4}', 2),
+        ('{"a": 1}\n{"a": [1,\n{"a": 3}', 2),
     ],
 )
 def test_malformed_json_names_file_and_line(text, line):

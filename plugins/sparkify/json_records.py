@@ -3,9 +3,16 @@
 Redshift COPY reads JSON files as a sequence of whitespace-separated values: the log files put
 one object on each line, and a song file may hold one pretty-printed object over many lines.
 The fast path parses a whole line with orjson; a line that is not a complete value is handed to
-the standard library's incremental decoder, which can tell "not finished yet" (the error is at
-the end of the text read so far: JSON tokens never span lines) from "malformed" (anywhere else).
+the standard library's incremental decoder, which can tell "not finished yet" (it expects more
+at the very end of the text read so far) from "malformed" (anything else: JSON tokens, strings
+included, never span lines, so a line that ends inside a string is already broken).
 Memory holds one value at a time, not the file.
+
+A value cut short (``{"a": 1, "b":``) could be continued by the next line, so in a file of one
+object per line it would swallow the next record and the error would surface lines later. While
+a value is unfinished, a line that starts at column 0 with ``{`` and parses on its own as an
+object is taken as the next record, and the unfinished value is reported where it starts.
+Pretty-printers indent nested objects, so this does not misfire on them.
 """
 
 from __future__ import annotations
@@ -39,6 +46,11 @@ def iter_json_values(lines: Iterable[bytes], url: str) -> Iterator[tuple[int, An
                 if not line.strip():
                     continue
             pending_start = number
+        elif line[:1] == b"{" and _is_complete_object(line):
+            raise SourceDataError(
+                f"{url}, line {pending_start}: malformed JSON: the value that starts here is "
+                f"incomplete (line {number} starts a new object)"
+            )
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -65,13 +77,20 @@ def _decode_complete_values(
         try:
             value, position = _DECODER.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            if exc.pos >= end_of_content:
+            if exc.pos >= end_of_content and exc.msg.startswith("Expecting"):
                 return values, text[position:], line
             error_line = start_line + text.count("\n", 0, exc.pos)
             raise SourceDataError(f"{url}, line {error_line}: malformed JSON: {exc.msg}") from None
         values.append((line, value))
         position = _skip_whitespace(text, position)
     return values, "", 0
+
+
+def _is_complete_object(line: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _skip_whitespace(text: str, position: int) -> int:
