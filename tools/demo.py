@@ -18,6 +18,7 @@ import contextlib
 import os
 import sys
 import time
+from pathlib import Path
 
 from airflow.sdk import BaseHook
 
@@ -29,7 +30,7 @@ from tools.local_warehouse import (
 )
 from tools.sample_data import write_sample_dataset
 
-DEMO_DIR = PROJECT / ".demo"
+DEMO_DIR = Path(os.environ.get("SPARKIFY_DEMO_DIR", PROJECT / ".demo"))
 # Manual runs load the hour that ends at their logical date: these load 2018-11-02 14:00-20:00.
 DEFAULT_HOURS = [f"2018-11-02T{hour:02d}:00:00+00:00" for hour in range(15, 21)]
 TABLES = ["staging_events", "staging_songs", "songplays", "users", "songs", "artists", "time"]
