@@ -68,3 +68,39 @@ def test_song_catalogue_stages_exactly_with_auto(dag, warehouse, real_data):
 def read_json_keys(root) -> str:
     first = next((root / "song_data").rglob("*.json"))
     return json.dumps(list(json.loads(first.read_text())))
+
+
+def test_real_log_file_with_auto_and_auto_ignorecase(warehouse, real_data):
+    """'auto' matches keys case-sensitively, so camelCase keys miss lowercase columns."""
+    from sparkify.operators import StageToRedshiftOperator
+
+    warehouse.execute(
+        "CREATE TABLE raw_events (artist VARCHAR(512), firstname VARCHAR(64), "
+        "iteminsession INTEGER, page VARCHAR(32), ts BIGINT, userid VARCHAR(16))"
+    )
+    key = "log_data/2018/11/2018-11-15-events.json"
+    events = [json.loads(line) for line in (real_data / key).read_text().splitlines()]
+
+    def stage(json_format):
+        warehouse.execute("DELETE FROM raw_events")
+        StageToRedshiftOperator(
+            task_id="s",
+            table="raw_events",
+            source_url=real_data.as_uri(),
+            s3_key=key,
+            json_format=json_format,
+        ).execute({})
+        return warehouse.query("SELECT * FROM raw_events")
+
+    ignoring_case = stage("auto ignorecase")
+    assert sorted(ignoring_case, key=repr) == sorted(
+        (
+            (e["artist"], e["firstName"], e["itemInSession"], e["page"], e["ts"], e["userId"])
+            for e in events
+        ),
+        key=repr,
+    )
+    exact_case = stage("auto")
+    assert sorted(exact_case, key=repr) == sorted(
+        ((e["artist"], None, None, e["page"], e["ts"], None) for e in events), key=repr
+    )
