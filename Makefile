@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock clean
+.PHONY: demo test lint lock clean redshift-sql
 
 $(STAMP): requirements.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,9 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .demo .airflow .pytest_cache .ruff_cache test-artifacts
+
+# Every statement one hourly run sends to Redshift, without connecting to anything:
+#   make redshift-sql AT=2018-11-15T13:00
+redshift-sql: $(STAMP)
+	@test -n "$(AT)" || { echo "usage: make redshift-sql AT=2018-11-15T13:00"; exit 2; }
+	@$(BIN)/python -m tools.redshift_sql --at "$(AT)"

@@ -71,3 +71,15 @@ def dag():
     bag = DagBag(dag_folder=str(PROJECT / "dags"))
     assert bag.import_errors == {}
     return bag.dags["sparkify_etl"]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 API server on a free loopback port, for the session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -3,60 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from sparkify.errors import SourceDataError
 
 from tests.raw_counts import actual_warehouse, expected_warehouse
-from tests.task_runner import run_hour, run_task
+from tests.s3_server import aws_connection, empty_bucket, upload_to_bucket
+from tools.task_runner import run_hour, run_task
 
 BUCKET = "sparkify-test"
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def s3_source(s3_endpoint, real_data, monkeypatch):
     """The real sample's song catalogue and one day of logs in a bucket; aws_default set."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing-key",
-                "password": "testing-secret",
-                "extra": {"endpoint_url": s3_endpoint, "region_name": "us-east-1"},
-            }
-        ),
-    )
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing-key",
-        aws_secret_access_key="testing-secret",
-        region_name="us-east-1",
-    )
-    s3.create_bucket(Bucket=BUCKET)
-    paths = [real_data / DAY_KEY, real_data / "log_json_path.json"]
-    paths += sorted((real_data / "song_data").rglob("*.json"))
-    for path in paths:
-        s3.upload_file(str(path), BUCKET, str(path.relative_to(real_data)))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    keys = [DAY_KEY, "log_json_path.json"]
+    keys += [str(p.relative_to(real_data)) for p in (real_data / "song_data").rglob("*.json")]
+    s3 = upload_to_bucket(s3_endpoint, BUCKET, real_data, keys)
     yield f"s3://{BUCKET}"
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-        for item in page.get("Contents", []):
-            s3.delete_object(Bucket=BUCKET, Key=item["Key"])
-    s3.delete_bucket(Bucket=BUCKET)
+    empty_bucket(s3, BUCKET)
 
 
 def test_hours_staged_from_s3_match_the_raw_json(dag, warehouse, real_data, s3_source):

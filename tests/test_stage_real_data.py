@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from tests.raw_counts import read_events, read_songs
-from tests.task_runner import run_task
+from tools.task_runner import run_task
 
 EVENT_COLUMNS = {
     "artist": "artist",

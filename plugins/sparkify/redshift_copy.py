@@ -1,9 +1,10 @@
-"""Build Redshift's server-side ``COPY ... FROM 's3://...'`` for a stage.
+"""Build and run Redshift's server-side ``COPY ... FROM 's3://...'`` for a stage.
 
 Credentials come from the aws connection, in this order: the IAM role in its extra
 ``role_arn``; else the access key, secret and session token the connection resolves to. The
-statement carries them, so it is never logged as is: ``mask_credentials`` gives the loggable
-form.
+statement carries them, so it is never logged or raised as is: every credential is registered
+with Airflow's secrets masker, logs get ``mask_credentials``' form, and a failed COPY is
+re-raised with a masked message and without the driver's original exception attached.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from airflow.sdk.log import mask_secret
 
 from sparkify.copy_options import CopyOptions
 from sparkify.identifiers import quote_identifier
@@ -43,20 +46,29 @@ class CopyCredentials:
         return clause
 
 
-def credentials_from_aws_connection(aws_conn_id: str) -> CopyCredentials:
-    """The COPY credentials an aws connection stands for."""
+def copy_access(aws_conn_id: str) -> tuple[CopyCredentials, str | None]:
+    """The COPY credentials an aws connection stands for, and its region (or None).
+
+    A role is passed to Redshift as is (Redshift assumes it), so nothing here calls AWS; keys
+    are resolved by the provider's hook, which needs no call for static keys either.
+    """
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     hook = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="sts")
+    region = hook.region_name
     role_arn = hook.conn_config.extra_config.get("role_arn")
     if role_arn:
-        return CopyCredentials(iam_role=role_arn)
+        return CopyCredentials(iam_role=role_arn), region
     frozen = hook.get_credentials()
-    return CopyCredentials(
+    for secret in (frozen.access_key, frozen.secret_key, frozen.token):
+        if secret:
+            mask_secret(secret)
+    credentials = CopyCredentials(
         access_key_id=frozen.access_key,
         secret_access_key=frozen.secret_key,
         session_token=frozen.token,
     )
+    return credentials, region
 
 
 def copy_statement(
@@ -88,6 +100,27 @@ def copy_statement(
         parts.append(f"REGION {_literal(region)}")
     parts.append("COMPUPDATE OFF STATUPDATE OFF")
     return "\n".join(parts)
+
+
+class RedshiftCopyError(RuntimeError):
+    """A COPY that Redshift refused; the message has every credential masked.
+
+    Not an AirflowFailException: a COPY can fail for passing reasons (a dropped connection, a
+    throttled S3), so it keeps its retries. Redshift records the failing file and line in
+    STL_LOAD_ERRORS (SYS_LOAD_ERROR_DETAIL on Serverless).
+    """
+
+
+def run_copy(cursor, statement: str) -> int:
+    """Run ``statement``; return the rows it loaded (``pg_last_copy_count()``)."""
+    try:
+        cursor.execute(statement)
+    except Exception as exc:
+        raise RedshiftCopyError(
+            f"COPY failed: {mask_credentials(str(exc))}\nStatement: {mask_credentials(statement)}"
+        ) from None
+    cursor.execute("SELECT pg_last_copy_count()")
+    return cursor.fetchone()[0]
 
 
 _SECRET_CLAUSE = re.compile(

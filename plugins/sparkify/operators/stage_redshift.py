@@ -13,9 +13,10 @@ from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.jsonpaths import parse_jsonpaths_file
 from sparkify.postgres_copy import copy_json_objects
 from sparkify.redshift_copy import (
+    copy_access,
     copy_statement,
-    credentials_from_aws_connection,
     mask_credentials,
+    run_copy,
 )
 from sparkify.row_mapping import RowMapper
 from sparkify.source import SourceObject, SourceRoot
@@ -165,7 +166,11 @@ class StageToRedshiftOperator(WarehouseTemplatesMixin, BaseOperator):
         return RowMapper(columns, options, paths, jsonpaths_source=jsonpaths_file.url)
 
     def _copy_on_redshift(self, cursor, table_sql, columns, objects, root, options) -> int:
-        """One server-side COPY per exact object (or per prefix), tagging rows where asked."""
+        """One server-side COPY per exact object (or per prefix), tagging rows where asked.
+
+        COPY reads every object whose key *starts with* its FROM, so an exact key is only used
+        once the listing shows that no other object shares it as a prefix.
+        """
         if not root.url.startswith("s3://"):
             raise PipelineConfigError("Redshift COPY reads from S3: source_url must be s3://")
         if self.prefix and self.source_column:
@@ -173,16 +178,15 @@ class StageToRedshiftOperator(WarehouseTemplatesMixin, BaseOperator):
                 "on Redshift, source_column needs exact keys: COPY from a prefix cannot tell "
                 "which object a row came from"
             )
-        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-
-        credentials = credentials_from_aws_connection(self.aws_conn_id)
-        region = AwsBaseHook(aws_conn_id=self.aws_conn_id, client_type="s3").conn_region_name
+        credentials, region = copy_access(self.aws_conn_id)
         jsonpaths_url = (
             root.object(options.jsonpaths_key).url if options.jsonpaths_key is not None else None
         )
         if self.prefix:
             loads = [(f"{root.url}/{key.lstrip('/')}", None) for key in self._keys()]
         else:
+            for source in objects:
+                self._check_key_is_exact(root, source)
             loads = [(o.url, o.key) for o in objects]
         names = [c.name for c in columns]
         rows = 0
@@ -191,13 +195,20 @@ class StageToRedshiftOperator(WarehouseTemplatesMixin, BaseOperator):
                 table_sql, names, from_url, options, credentials, region, jsonpaths_url
             )
             self.log.info("Running %s", mask_credentials(statement))
-            cursor.execute(statement)
-            cursor.execute("SELECT pg_last_copy_count()")
-            rows += cursor.fetchone()[0]
+            rows += run_copy(cursor, statement)
             if self.source_column:
                 tag = quote_identifier(self.source_column)
                 cursor.execute(f"UPDATE {table_sql} SET {tag} = %s WHERE {tag} IS NULL", [key])
         return rows
+
+    @staticmethod
+    def _check_key_is_exact(root: SourceRoot, source: SourceObject) -> None:
+        others = [o.url for o in root.objects_under(source.key) if o.key != source.key]
+        if others:
+            raise SourceDataError(
+                f"COPY FROM {source.url} would also load {len(others)} other object(s) whose "
+                f"keys start with it, e.g. {others[0]}; move them away or rename the key"
+            )
 
     def _keys(self) -> list[str]:
         return [self.s3_key] if isinstance(self.s3_key, str) else list(self.s3_key)

@@ -1,8 +1,9 @@
 """Run one task of sparkify_etl for a data interval without a DAG run.
 
-The 720-hour tests call the operators' real logic (template rendering with the DAG's Jinja
-environment and macros, then ``execute``) for each hour; a DAG run each would spend most of
-its time in Airflow's scheduling. Full DAG runs are tested separately with ``airflow dags test``.
+This calls the operators' real logic (template rendering with the DAG's Jinja environment and
+macros, then ``execute``). The 720-hour tests use it for each hour, where a DAG run each would
+spend most of its time in Airflow's scheduling, and the Redshift dry run uses it to record what
+an hour sends. Whole DAG runs are tested with ``airflow dags test``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ HOURLY_TASKS = [
 ]
 
 
-def run_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.datetime = None):
-    """Render and execute ``task_id`` for [start, end) (default: one hour); return its result."""
+def render_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.datetime = None):
+    """A copy of ``task_id`` rendered for [start, end) (default: one hour), and its context."""
     task = copy.copy(dag.get_task(task_id))
     end = end or start + HOUR
     context = {
@@ -37,6 +38,12 @@ def run_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.dat
         "task": task,
     }
     task.render_template_fields(context, jinja_env=dag.get_template_env())
+    return task, context
+
+
+def run_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.datetime = None):
+    """Render and execute ``task_id`` for [start, end) (default: one hour); return its result."""
+    task, context = render_task(dag, task_id, start, source_url, end)
     return task.execute(context)
 
 
