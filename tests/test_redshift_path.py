@@ -289,19 +289,30 @@ def test_postgres_emulation_and_redshift_copy_load_the_same_columns_the_same_way
         assert f"FORMAT AS JSON '{expected_format}'" in copy
 
 
-def test_make_redshift_sql_prints_the_hour_offline():
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+@pytest.fixture(scope="module")
+def printed_hour() -> str:
+    """What ``make redshift-sql AT=2018-11-15T13:00`` prints, with no connection configured."""
     result = subprocess.run(
         [sys.executable, "-m", "tools.redshift_sql", "--at", "2018-11-15T13:00"],
         cwd=PROJECT,
-        env=env,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    return result.stdout
+
+
+def test_make_redshift_sql_prints_the_hour_offline(printed_hour):
+    out = printed_hour
     assert out.startswith("-- sparkify_etl: the statements sent to Redshift for the hour")
     assert "FROM 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json'" in out
     assert "IAM_ROLE '***'" in out and "arn:aws:iam" not in out
     assert out.count("\nBEGIN;") == out.count("\nCOMMIT;") >= 8
+
+
+def test_readme_shows_what_make_redshift_sql_prints(printed_hour):
+    readme = (PROJECT / "README.md").read_text()
+    block = readme.split("<!-- redshift-sql:begin -->\n```sql\n")[1].split("```\n<!--")[0]
+    assert block == printed_hour

@@ -112,6 +112,15 @@ def test_emptyasnull_and_blanksasnull(tmp_path, target, options, expected):
     assert [name for (name,) in rows(target, "name")] == expected
 
 
+def test_empty_and_blank_strings_in_other_types_are_null_as_on_redshift(tmp_path, target):
+    write(tmp_path, "d/a.json", '{"id": 1, "score": "", "active": " ", "seen_at": ""}')
+    stage(tmp_path, "d/a.json", source_column="source_key")
+    assert rows(target) == [(1, None, None, None, None)]
+    write(tmp_path, "d/b.json", '{"id": "  "}')
+    with pytest.raises(SourceDataError, match=r"b\.json, line 1: missing required field id"):
+        stage(tmp_path, "d/b.json", source_column="source_key")
+
+
 def test_truncatecolumns_truncates_and_its_absence_fails(tmp_path, target):
     write(tmp_path, "d/a.json", '{"id": 1, "name": "abcdefghij"}')
     with pytest.raises(SourceDataError, match=r"a\.json, line 1: field name .*longer"):

@@ -9,7 +9,9 @@
 Then every value is checked against its column: a JSON value of the wrong type, an integer out
 of range, a string longer than the column (unless TRUNCATECOLUMNS) or a missing value for a
 NOT NULL column is an error naming the object, the line and the field. EMPTYASNULL and
-BLANKSASNULL turn empty or whitespace-only strings into NULL for text columns, and TIMEFORMAT
+BLANKSASNULL turn empty or whitespace-only strings into NULL for text columns; for every other
+type an empty or blank string is always NULL, as Redshift's data conversion parameters say
+("Blank fields for other data types, such as INT, are always loaded with NULL"). TIMEFORMAT
 'epochmillisecs' reads timestamps as epoch milliseconds.
 """
 
@@ -157,6 +159,19 @@ _CONVERTERS = {
 }
 
 
+def _converter(column: Column, options: CopyOptions) -> Callable[[Any], Any]:
+    convert = _CONVERTERS[column.kind](column, options)
+    if column.kind is ColumnKind.TEXT:
+        return convert
+
+    def blank_is_null(value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return convert(value)
+
+    return blank_is_null
+
+
 class RowMapper:
     """Maps JSON objects onto ``columns`` following ``options`` (and ``jsonpaths``, if given)."""
 
@@ -178,7 +193,7 @@ class RowMapper:
         self._columns = list(columns)
         self._options = options
         self._jsonpaths = list(jsonpaths) if jsonpaths is not None else None
-        self._converters = [_CONVERTERS[c.kind](c, options) for c in self._columns]
+        self._converters = [_converter(c, options) for c in self._columns]
         self._fields = (
             ["$" + "".join(f"[{s!r}]" for s in path) for path in self._jsonpaths]
             if self._jsonpaths is not None
