@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock clean redshift-sql
+.PHONY: demo test lint lock clean redshift-sql airflow backfill
 
 $(STAMP): requirements.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,12 @@ clean:
 redshift-sql: $(STAMP)
 	@test -n "$(AT)" || { echo "usage: make redshift-sql AT=2018-11-15T13:00"; exit 2; }
 	@$(BIN)/python -m tools.redshift_sql --at "$(AT)"
+
+# Airflow 3 with this project's DAG (api-server, scheduler, dag-processor, triggerer) until Ctrl-C.
+airflow: $(STAMP)
+	$(BIN)/python -m tools.airflow_stack run
+
+# Backfill on the running `make airflow` stack: make backfill FROM=2018-11-02T10:00 TO=2018-11-02T15:00
+backfill: $(STAMP)
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=2018-11-02T10:00 TO=2018-11-02T15:00"; exit 2; }
+	$(BIN)/python -m tools.airflow_stack backfill --from-date "$(FROM)" --to-date "$(TO)"
