@@ -1,0 +1,66 @@
+"""``make airflow``'s launcher, as a user runs it: ready banner, then Ctrl-C, then nothing left.
+
+Every process the stack starts inherits its AIRFLOW_HOME, so after SIGINT no process on the
+machine may still carry that (unique) AIRFLOW_HOME in its environment.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import PROJECT
+from tests.e2e.conftest import free_port
+
+
+def processes_with_home(home: Path) -> list[int]:
+    marker = f"AIRFLOW_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass  # gone already, or not ours to read
+    return found
+
+
+def test_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url):
+    stack_dir = tmp_path / "stack"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
+        "SPARKIFY_AIRFLOW_DIR": str(stack_dir),
+        "SPARKIFY_PG_URL": pg_admin_url,
+    }
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "tools.airflow_stack", "run", "--port", str(free_port())],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = []
+        deadline = time.monotonic() + 240
+        while not any("Log in as admin / " in line for line in output):
+            assert time.monotonic() < deadline, "".join(output)
+            line = launcher.stdout.readline()
+            assert line or launcher.poll() is None, "".join(output)
+            output.append(line)
+        home = stack_dir / "home"
+        assert processes_with_home(home), "the components should be running now"
+
+        launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        rest, _ = launcher.communicate(timeout=90)
+        assert launcher.returncode == 0, "".join(output) + rest
+        assert "Stopped; nothing left running." in rest
+        assert processes_with_home(home) == []
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
