@@ -16,19 +16,7 @@ from sparkify.redshift_copy import mask_credentials
 from sparkify.source import SourceObject, SourceRoot
 
 from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
-from tools.task_runner import render_task, run_task
-
-TASK_ORDER = [
-    "create_tables",
-    "stage_events",
-    "stage_songs",
-    "load_songplays_fact",
-    "load_user_dim",
-    "load_song_dim",
-    "load_artist_dim",
-    "load_time_dim",
-    "run_quality_checks",
-]
+from tools.task_runner import RUN_ORDER, render_task, run_task
 
 
 @contextlib.contextmanager
@@ -52,7 +40,7 @@ def record_hour(dag, start: dt.datetime, source_url: str) -> Recording:
     ddl, _ = render_task(dag, "create_tables", start, source_url)
     recording = Recording(tables=columns_from_ddl(ddl.sql))
     with recording_redshift(recording):
-        for task_id in TASK_ORDER:
+        for task_id in RUN_ORDER:
             recording.task_id = task_id
             try:
                 run_task(dag, task_id, start, source_url)

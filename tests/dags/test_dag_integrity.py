@@ -74,3 +74,12 @@ def test_every_task_is_documented(dag):
     assert dag.doc_md and "sparkify_source_url" in dag.doc_md
     for task in dag.tasks:
         assert task.doc_md, f"{task.task_id} has no doc_md"
+
+
+def test_the_tools_run_order_respects_the_dags_dependencies(dag):
+    from tools.task_runner import RUN_ORDER
+
+    assert set(RUN_ORDER) == {t.task_id for t in dag.tasks} - {"begin", "end"}
+    for position, task_id in enumerate(RUN_ORDER):
+        upstream = dag.get_task(task_id).upstream_task_ids - {"begin"}
+        assert upstream <= set(RUN_ORDER[:position]), task_id
