@@ -50,6 +50,8 @@ def test_hourly_data_intervals_in_utc(dag):
     interval = dag.timetable.infer_manual_data_interval(run_after=start)
     # A run triggered by hand at 13:00 loads the hour that ends then.
     assert (interval.start, interval.end) == (start - dt.timedelta(hours=1), start)
+    between = dag.timetable.infer_manual_data_interval(run_after=start.add(minutes=30))
+    assert (between.start, between.end) == (interval.start, interval.end)
 
 
 def test_default_args(dag):
