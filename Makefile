@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock clean redshift-sql airflow backfill
+.PHONY: demo test lint lock clean redshift-sql airflow backfill bench
 
 $(STAMP): requirements.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,9 @@ airflow: $(STAMP)
 backfill: $(STAMP)
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=2018-11-02T10:00 TO=2018-11-02T15:00"; exit 2; }
 	$(BIN)/python -m tools.airflow_stack backfill --from-date "$(FROM)" --to-date "$(TO)"
+
+# Benchmark the loader (not part of `make test`): make bench EVENTS=1000000 SONGS=20000
+EVENTS ?= 300000
+SONGS ?= 2000
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench --events $(EVENTS) --songs $(SONGS)

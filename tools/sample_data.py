@@ -234,16 +234,34 @@ def write_sample_dataset(
     return root
 
 
+# A session logs 2 to 12 items, and one in five also logs out: about 7.2 events on average.
+EVENTS_PER_SESSION = 7.2
+
+
+def sessions_for(events: int, days: int) -> int:
+    """Sessions per day that give about ``events`` events over ``days`` days."""
+    return max(1, round(events / days / EVENTS_PER_SESSION))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2018, 11, 1))
     parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--events", type=int, help="about this many events in all")
     parser.add_argument("--songs", type=int, default=60)
+    parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--seed", type=int, default=20181101)
     args = parser.parse_args()
+    sessions = sessions_for(args.events, args.days) if args.events else 120
     write_sample_dataset(
-        args.root, start=args.start, days=args.days, songs=args.songs, seed=args.seed
+        args.root,
+        start=args.start,
+        days=args.days,
+        songs=args.songs,
+        users=args.users,
+        sessions_per_day=sessions,
+        seed=args.seed,
     )
     print(f"wrote the sample dataset under {args.root}")
 

@@ -1,0 +1,43 @@
+"""A smoke run of ``make bench``: small sizes, every measurement present and plausible."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import PROJECT
+
+REQUIRED_KEYS = {
+    "events",
+    "staging_events_rows_per_s",
+    "raw_copy_rows_per_s",
+    "insert_rows_rows_per_s",
+    "staging_peak_rss_mb",
+    "songs_objects",
+    "songs_staging_s",
+    "songs_serial_s",
+    "machine",
+}
+
+
+def test_bench_runs_and_writes_its_results(tmp_path, pg_admin_url):
+    out = tmp_path / "latest.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--events", "5000", "--songs", "20",
+         "--workdir", str(tmp_path / "work"), "--out", str(out)],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "SPARKIFY_PG_URL": pg_admin_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert set(results) >= REQUIRED_KEYS
+    assert 4000 < results["events"] < 6000
+    for key in ("staging_events_rows_per_s", "raw_copy_rows_per_s", "insert_rows_rows_per_s"):
+        assert results[key] > 0, key
+    assert 10 < results["staging_peak_rss_mb"] < 2000
+    assert results["machine"]["cpus"] >= 1
+    assert "raw COPY limit" in result.stdout
