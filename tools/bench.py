@@ -2,8 +2,8 @@
 
 On one PostgreSQL server, for the same generated day of N events:
 
-- the project's staging (stage_events through the real operator, in a child process whose
-  peak RSS the kernel reports), rows/s and MB/s of input;
+- the project's staging (stage_events through the real operator, in a child process that
+  reports its own peak RSS, the kernel's VmHWM), rows/s and MB/s of input;
 - the raw COPY limit: the same rows, already converted to CSV, sent with COPY FROM STDIN;
 - PostgresHook.insert_rows (executemany, a commit every 1,000 rows) on a sample.
 
@@ -25,7 +25,6 @@ from pathlib import Path
 
 from tools.airflow_env import PROJECT, airflow_environment
 from tools.local_warehouse import airflow_connection, postgres_server, recreate_database
-from tools.sample_data import sessions_for, write_sample_dataset
 
 DAY = dt.date(2018, 11, 1)
 INSERT_ROWS_SAMPLE = 20_000
@@ -33,24 +32,25 @@ COPY_CHUNK = 1 << 20
 
 
 def generate(root: Path, events: int, songs: int) -> Path:
-    """The dataset for these sizes, generated once and reused (it is deterministic)."""
+    """The dataset for these sizes, generated once and reused (it is deterministic).
+
+    The generator runs in a process of its own, so its memory never counts as this one's.
+    """
     marker = root / "sizes.json"
     wanted = {"events": events, "songs": songs}
     if not (marker.exists() and json.loads(marker.read_text()) == wanted):
-        write_sample_dataset(
-            root,
-            start=DAY,
-            days=1,
-            songs=songs,
-            users=max(40, events // 200),
-            sessions_per_day=sessions_for(events, 1),
-        )
+        subprocess.run(
+            [sys.executable, "-m", "tools.sample_data", str(root), "--start", DAY.isoformat(),
+             "--days", "1", "--events", str(events), "--songs", str(songs),
+             "--users", str(max(40, events // 200))],
+            cwd=PROJECT, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
         marker.write_text(json.dumps(wanted))
     return root
 
 
 def run_stage_child(source_url: str, env: dict[str, str]) -> dict:
-    """stage_events for DAY in a child process; its rows, seconds and peak RSS (MB)."""
+    """stage_events for DAY in a child process: its rows, seconds and peak RSS (MB)."""
     child = subprocess.Popen(
         [sys.executable, "-m", "tools.bench", "stage-child", source_url],
         cwd=PROJECT,
@@ -58,14 +58,19 @@ def run_stage_child(source_url: str, env: dict[str, str]) -> dict:
         stdout=subprocess.PIPE,
         text=True,
     )
-    output = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    output, _ = child.communicate()
     if child.returncode != 0:
         raise RuntimeError(f"the staging child failed ({child.returncode}): {output[-2000:]}")
-    result = json.loads(output.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
-    return result
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set since it started (VmHWM; unlike ru_maxrss, it does
+    not carry over the parent's size from before exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def stage_child(source_url: str) -> None:
@@ -79,7 +84,8 @@ def stage_child(source_url: str) -> None:
     run_task(dag, "create_tables", hour, source_url)
     started = time.perf_counter()
     rows = run_task(dag, "stage_events", hour, source_url)
-    print(json.dumps({"rows": rows, "seconds": time.perf_counter() - started}))
+    seconds = time.perf_counter() - started
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 
 
 def raw_copy(conninfo: str) -> dict:

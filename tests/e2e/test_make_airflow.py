@@ -1,7 +1,8 @@
-"""``make airflow``'s launcher, as a user runs it: ready banner, then Ctrl-C, then nothing left.
+"""``make airflow`` and ``make backfill`` as a user runs them, then Ctrl-C: nothing left.
 
-Every process the stack starts inherits its AIRFLOW_HOME, so after SIGINT no process on the
-machine may still carry that (unique) AIRFLOW_HOME in its environment.
+The launcher starts; ``make backfill``'s command creates a backfill on it; Ctrl-C comes while
+the backfill's runs are in flight. Every process the stack starts inherits its AIRFLOW_HOME,
+so afterwards no process on the machine may still carry that (unique) AIRFLOW_HOME.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT
 from tests.e2e.conftest import free_port
+from tools.airflow_api import AirflowApi
 
 
 def processes_with_home(home: Path) -> list[int]:
@@ -30,7 +32,7 @@ def processes_with_home(home: Path) -> list[int]:
     return found
 
 
-def test_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url):
+def test_backfill_then_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url):
     stack_dir = tmp_path / "stack"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
@@ -55,6 +57,21 @@ def test_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url):
             output.append(line)
         home = stack_dir / "home"
         assert processes_with_home(home), "the components should be running now"
+        url = next(line for line in output if "Airflow is ready: " in line).split(": ", 1)[1]
+        password = output[-1].rsplit(" / ", 1)[1].strip()
+
+        backfill = subprocess.run(
+            [sys.executable, "-m", "tools.airflow_stack", "backfill",
+             "--from-date", "2018-11-02T14:00:00+00:00", "--to-date", "2018-11-02T16:00:00+00:00"],
+            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert backfill.returncode == 0, backfill.stdout + backfill.stderr
+        api = AirflowApi(url.strip(), "admin", password)
+        (created,) = api.call("GET", "/backfills?dag_id=sparkify_etl")["backfills"]
+        assert (created["from_date"], created["to_date"]) == (
+            "2018-11-02T14:00:00Z",
+            "2018-11-02T16:00:00Z",
+        )
 
         launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends
         rest, _ = launcher.communicate(timeout=90)
