@@ -5,7 +5,9 @@ On one PostgreSQL server, for the same generated day of N events:
 - the project's staging (stage_events through the real operator, in a child process that
   reports its own peak RSS, the kernel's VmHWM), rows/s and MB/s of input;
 - the raw COPY limit: the same rows, already converted to CSV, sent with COPY FROM STDIN;
-- PostgresHook.insert_rows (executemany, a commit every 1,000 rows) on a sample.
+- PostgresHook.insert_rows (executemany, a commit every 1,000 rows) on a sample;
+- the song catalogue: M small objects served by moto's S3 server, staged by stage_songs,
+  against fetching the same objects one by one, serially.
 
 Prints a table and writes the results, with a description of the machine, to
 bench/results/latest.json. Not part of ``make test``; a small smoke run of it is.
@@ -49,10 +51,10 @@ def generate(root: Path, events: int, songs: int) -> Path:
     return root
 
 
-def run_stage_child(source_url: str, env: dict[str, str]) -> dict:
-    """stage_events for DAY in a child process: its rows, seconds and peak RSS (MB)."""
+def run_stage_child(task_id: str, source_url: str, env: dict[str, str]) -> dict:
+    """A stage task for DAY in a child process: its rows, seconds and peak RSS (MB)."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tools.bench", "stage-child", source_url],
+        [sys.executable, "-m", "tools.bench", "stage-child", task_id, source_url],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.PIPE,
@@ -73,8 +75,8 @@ def peak_rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def stage_child(source_url: str) -> None:
-    """In the child: render and run stage_events for DAY's first hour; print what it did."""
+def stage_child(task_id: str, source_url: str) -> None:
+    """In the child: render and run ``task_id`` for DAY's first hour; print what it did."""
     from airflow.dag_processing.dagbag import DagBag
 
     from tools.task_runner import run_task
@@ -83,7 +85,7 @@ def stage_child(source_url: str) -> None:
     hour = dt.datetime(DAY.year, DAY.month, DAY.day, tzinfo=dt.UTC)
     run_task(dag, "create_tables", hour, source_url)
     started = time.perf_counter()
-    rows = run_task(dag, "stage_events", hour, source_url)
+    rows = run_task(dag, task_id, hour, source_url)
     seconds = time.perf_counter() - started
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 
@@ -126,6 +128,42 @@ def insert_rows(conninfo: str) -> dict:
     return {"rows": len(sample), "seconds": time.perf_counter() - started}
 
 
+SONG_BUCKET = "bench-songs"
+
+
+def serve_songs(endpoint: str, data: Path) -> int:
+    """Upload the generated song objects to moto; return how many."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench",
+        region_name="us-east-1",
+    )  # fmt: skip
+    s3.create_bucket(Bucket=SONG_BUCKET)
+    files = sorted((data / "song_data").rglob("*.json"))
+    with ThreadPoolExecutor(16) as pool:
+        for future in [
+            pool.submit(s3.upload_file, str(f), SONG_BUCKET, str(f.relative_to(data)))
+            for f in files
+        ]:
+            future.result()
+    return len(files)
+
+
+def fetch_serially(aws_conn: str) -> float:
+    """Seconds to list song_data/ and GET every object, one after another (the baseline)."""
+    os.environ["AIRFLOW_CONN_AWS_DEFAULT"] = aws_conn
+    from airflow.sdk import ObjectStoragePath
+
+    started = time.perf_counter()
+    folder = ObjectStoragePath(f"s3://{SONG_BUCKET}/song_data", conn_id="aws_default")
+    for key in folder.fs.find(folder.path, withdirs=False):
+        folder.fs.cat_file(key)
+    return time.perf_counter() - started
+
+
 def machine() -> dict:
     import psutil
 
@@ -142,6 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
     child = commands.add_parser("stage-child")
+    child.add_argument("task_id")
     child.add_argument("source_url")
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--songs", type=int, default=2_000)
@@ -149,7 +188,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
     if args.command == "stage-child":
-        stage_child(args.source_url)
+        stage_child(args.task_id, args.source_url)
         return
 
     data = generate(args.workdir / f"data-{args.events}-{args.songs}", args.events, args.songs)
@@ -165,9 +204,10 @@ def main() -> None:
 
         with psycopg.connect(conninfo) as conn:
             server = conn.execute("SHOW server_version").fetchone()[0]
-        staging = run_stage_child(source_url, env)
+        staging = run_stage_child("stage_events", source_url, env)
         copy = raw_copy(conninfo)
         naive = insert_rows(conninfo)
+        songs = songs_benchmark(data, env)
 
     input_mb = day_file.stat().st_size / 2**20
     results = {
@@ -181,11 +221,10 @@ def main() -> None:
         "raw_copy_mb_per_s": round(copy["csv_bytes"] / 2**20 / copy["seconds"], 1),
         "insert_rows_rows": naive["rows"],
         "insert_rows_rows_per_s": round(naive["rows"] / naive["seconds"]),
-        # The catalogue benchmark (20k objects over moto, against serial fetching) is not
-        # built yet: see the notes on issue 5.
-        "songs_objects": None,
-        "songs_staging_s": None,
-        "songs_serial_s": None,
+        "songs_objects": songs["objects"],
+        "songs_staging_s": round(songs["staging_s"], 3),
+        "songs_serial_s": round(songs["serial_s"], 3),
+        "songs_speedup": round(songs["serial_s"] / songs["staging_s"], 1),
         "machine": {**machine(), "postgresql": server},
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -200,6 +239,31 @@ def main() -> None:
     print(format_results(results))
 
 
+def songs_benchmark(data: Path, env: dict[str, str]) -> dict:
+    """stage_songs from moto's S3 server against fetching the objects one by one."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        objects = serve_songs(endpoint, data)
+        aws_conn = json.dumps(
+            {"conn_type": "aws", "login": "bench", "password": "bench",
+             "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
+        )  # fmt: skip
+        serial_s = fetch_serially(aws_conn)
+        staged = run_stage_child(
+            "stage_songs", f"s3://{SONG_BUCKET}", {**env, "AIRFLOW_CONN_AWS_DEFAULT": aws_conn}
+        )
+    finally:
+        server.stop()
+    if staged["rows"] != objects:
+        raise RuntimeError(f"staged {staged['rows']} songs of {objects}")
+    return {"objects": objects, "staging_s": staged["seconds"], "serial_s": serial_s}
+
+
 def format_results(r: dict) -> str:
     rows = [
         ("events staged", f"{r['events']:,}", f"{r['input_mb']} MB of JSON"),
@@ -209,6 +273,9 @@ def format_results(r: dict) -> str:
          f"staging is {r['staging_vs_raw_copy']}x of it"),
         ("insert_rows (sample)", f"{r['insert_rows_rows_per_s']:,} rows/s",
          f"staging is {r['staging_vs_insert_rows']}x faster"),
+        ("songs over S3 (moto)", f"{r['songs_objects']:,} objects",
+         f"staged in {r['songs_staging_s']} s; serial fetch {r['songs_serial_s']} s "
+         f"({r['songs_speedup']}x)"),
     ]  # fmt: skip
     width = max(len(name) for name, _, _ in rows)
     return "\n".join(f"{name:<{width}}  {speed:>18}  {note}" for name, speed, note in rows)

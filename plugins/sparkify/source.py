@@ -23,6 +23,7 @@ class SourceObject:
     key: str
     url: str
     path: ObjectStoragePath
+    size: int | None = None  # bytes, where the listing told
 
 
 class SourceRoot:
@@ -52,11 +53,17 @@ class SourceRoot:
         root_path = self._root.path.rstrip("/") + "/"
         found = []
         if folder.exists():
-            for full_path in folder.fs.find(folder.path, withdirs=False):
+            listing = folder.fs.find(folder.path, withdirs=False, detail=True)
+            for full_path, info in listing.items():
                 key = full_path[len(root_path) :] if full_path.startswith(root_path) else None
                 if key is not None and key.startswith(prefix):
                     found.append(
-                        SourceObject(key=key, url=f"{self.url}/{key}", path=self._root / key)
+                        SourceObject(
+                            key=key,
+                            url=f"{self.url}/{key}",
+                            path=self._root / key,
+                            size=info.get("size"),
+                        )
                     )
         if not found:
             raise SourceDataError(f"no source objects under prefix {self.url}/{prefix}")
