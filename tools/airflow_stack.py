@@ -6,6 +6,10 @@ SPARKIFY_PG_URL names, else a private PostgreSQL), prints the UI address and the
 and runs until Ctrl-C, which stops everything it started.
 
 ``make backfill FROM=... TO=...`` runs ``airflow backfill create`` against that running stack.
+
+The warehouse and Airflow's metadata live in databases ``sparkify_local`` and ``airflow_local``
+(kept between runs, so the UI keeps its history); SPARKIFY_WAREHOUSE_DATABASE and
+SPARKIFY_AIRFLOW_DATABASE name others.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from tools.local_warehouse import airflow_connection, database_url, postgres_ser
 from tools.sample_data import write_sample_dataset
 
 STACK_DIR = Path(os.environ.get("SPARKIFY_AIRFLOW_DIR", PROJECT / ".airflow"))
+WAREHOUSE_DATABASE = os.environ.get("SPARKIFY_WAREHOUSE_DATABASE", "sparkify_local")
+METADATA_DATABASE = os.environ.get("SPARKIFY_AIRFLOW_DATABASE", "airflow_local")
 STACK_ENV = STACK_DIR / "stack-env.json"
 
 
@@ -56,8 +62,8 @@ def sqlalchemy_url(conninfo: str) -> str:
 
 def stack_environment(admin_url: str, port: int) -> dict[str, str]:
     source = write_sample_dataset(STACK_DIR / "data").resolve().as_uri()
-    warehouse = airflow_connection(ensure_database(admin_url, "sparkify_local"))
-    metadata = sqlalchemy_url(ensure_database(admin_url, "airflow_local"))
+    warehouse = airflow_connection(ensure_database(admin_url, WAREHOUSE_DATABASE))
+    metadata = sqlalchemy_url(ensure_database(admin_url, METADATA_DATABASE))
     env = airflow_environment(STACK_DIR / "home", warehouse, source)
     return local_airflow_environment(env, metadata, port)
 

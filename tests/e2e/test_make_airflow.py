@@ -12,11 +12,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import PROJECT
 from tests.e2e.conftest import free_port
 from tools.airflow_api import AirflowApi
+from tools.local_warehouse import drop_database
 
 
 def processes_with_home(home: Path) -> list[int]:
@@ -32,12 +36,25 @@ def processes_with_home(home: Path) -> list[int]:
     return found
 
 
-def test_backfill_then_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url):
+@pytest.fixture
+def stack_databases(pg_admin_url):
+    """Databases of the launcher's own, so no state from another run can reach this one."""
+    names = {
+        "SPARKIFY_WAREHOUSE_DATABASE": f"sparkify_launcher_{uuid.uuid4().hex[:8]}",
+        "SPARKIFY_AIRFLOW_DATABASE": f"airflow_launcher_{uuid.uuid4().hex[:8]}",
+    }
+    yield names
+    for name in names.values():
+        drop_database(pg_admin_url, name)
+
+
+def test_backfill_then_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url, stack_databases):
     stack_dir = tmp_path / "stack"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
         "SPARKIFY_AIRFLOW_DIR": str(stack_dir),
         "SPARKIFY_PG_URL": pg_admin_url,
+        **stack_databases,
     }
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tools.airflow_stack", "run", "--port", str(free_port())],
