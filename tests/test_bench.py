@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.conftest import PROJECT
+from tools.local_warehouse import drop_database
 
 REQUIRED_KEYS = {
     "events",
@@ -32,6 +33,7 @@ def test_bench_runs_and_writes_its_results(tmp_path, pg_admin_url):
         text=True,
         timeout=300,
     )  # fmt: skip
+    drop_database(pg_admin_url, "sparkify_bench")
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())
     assert set(results) >= REQUIRED_KEYS

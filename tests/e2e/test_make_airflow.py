@@ -96,5 +96,11 @@ def test_backfill_then_ctrl_c_stops_everything_it_started(tmp_path, pg_admin_url
         assert "Stopped; nothing left running." in rest
         assert processes_with_home(home) == []
     finally:
+        # Even when an assertion failed, stop the stack as a user would: a killed launcher
+        # could not stop its components, which run in sessions of their own.
         if launcher.poll() is None:
-            launcher.kill()
+            launcher.send_signal(signal.SIGINT)
+            try:
+                launcher.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                launcher.kill()
