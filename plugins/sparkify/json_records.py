@@ -29,15 +29,19 @@ _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"
 
 
-def iter_json_values(lines: Iterable[bytes], url: str) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, value)`` for every JSON value in ``lines`` (1-based lines).
+def iter_json_values(
+    lines: Iterable[bytes], url: str, first_line: int = 1
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, value)`` for every JSON value in ``lines``.
+
+    ``first_line`` is the number of the first line (1 unless reading resumes mid-file).
 
     Raises SourceDataError naming ``url`` and the line for malformed JSON, invalid UTF-8, or a
     value the file ends in the middle of.
     """
     pending = ""
     pending_start = 0
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(lines, first_line):
         if not pending:
             try:
                 yield number, orjson.loads(line)

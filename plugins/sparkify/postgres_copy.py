@@ -1,9 +1,17 @@
 """Stage JSON objects into PostgreSQL client-side, as Redshift's server-side COPY would.
 
-PostgreSQL cannot read S3, so the objects are streamed from the source, mapped row by row with
-Redshift's semantics (see ``row_mapping``) and bulk-loaded with one ``COPY ... FROM STDIN``.
-psycopg buffers what is written and flushes it in chunks, so memory holds a batch, not the
-input. An error inside the COPY aborts it, and the caller's transaction rolls back.
+PostgreSQL cannot read S3, so the objects are streamed from the source, mapped with Redshift's
+semantics and bulk-loaded with ``COPY ... FROM STDIN``. Two paths share one transaction:
+
+- large objects go through ``columnar_copy`` first: blocks of lines parsed and checked
+  column-wise and sent as CSV, as long as it can vouch for them;
+- everything else (small objects, and whatever the fast path hands back, from the line it
+  stopped at) is mapped row by row by ``row_mapping``, which names the file and line of any
+  value Redshift would reject.
+
+One COPY statement is open at a time; a run of rows from the same path shares it. psycopg
+buffers what is written and flushes it in chunks, so memory holds a batch, not the input. An
+error inside a COPY aborts it, and the caller's transaction rolls back.
 
 A catalogue is thousands of tiny objects, where one request each, one after another, would
 spend the time waiting on S3. Runs of objects that the listing shows to be small are fetched a
@@ -14,9 +22,11 @@ they are read. Memory holds one batch at most.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterable, Iterator, Sequence
 
+from sparkify.columnar_copy import ColumnarLoader
 from sparkify.identifiers import quote_identifier
 from sparkify.json_records import iter_json_values
 from sparkify.row_mapping import RowMapper
@@ -30,24 +40,68 @@ def copy_json_objects(
     mapper: RowMapper,
     objects: Sequence[SourceObject],
     source_column: str | None = None,
+    columnar: bool = True,
 ) -> int:
     """COPY every JSON object of ``objects`` into ``table_sql``; return the number of rows.
 
     With ``source_column``, each row also records the key of the object it came from.
+    ``columnar=False`` maps every row in Python (the reference the fast path is tested against).
     """
-    target = list(columns) + ([source_column] if source_column else [])
-    column_list = ", ".join(quote_identifier(name) for name in target)
     if not hasattr(cursor, "copy"):
         raise RuntimeError("client-side COPY needs a psycopg 3 connection (PostgresHook)")
+    target = list(columns) + ([source_column] if source_column else [])
+    column_list = ", ".join(quote_identifier(name) for name in target)
+    loader = (
+        ColumnarLoader.for_mapping(mapper.columns, mapper.options, mapper.jsonpaths)
+        if columnar
+        else None
+    )
     rows = 0
-    with cursor.copy(f"COPY {table_sql} ({column_list}) FROM STDIN") as copy:
+    with _CopyStatements(cursor, f"COPY {table_sql} ({column_list}) FROM STDIN") as copies:
         for source, stream in _opened_in_order(objects):
-            tag = [source.key] if source_column else []
+            tag = source.key if source_column else None
             with stream:
-                for line, document in iter_json_values(stream, source.url):
-                    copy.write_row(mapper.row(document, source.url, line) + tag)
+                lines: Iterable[bytes] = stream
+                first_line = 1
+                if loader is not None and not _is_small(source):
+                    written, lines, first_line = loader.copy_blocks(copies.write_csv, stream, tag)
+                    rows += written
+                extra = [tag] if source_column else []
+                for line, document in iter_json_values(lines, source.url, first_line):
+                    copies.write_row(mapper.row(document, source.url, line) + extra)
                     rows += 1
     return rows
+
+
+class _CopyStatements:
+    """One COPY statement open at a time: rows in COPY's text format, or blocks of CSV."""
+
+    def __init__(self, cursor, copy_sql: str) -> None:
+        self._cursor = cursor
+        self._copy_sql = copy_sql
+        self._format: str | None = None
+        self._copy = None
+        self._open = contextlib.ExitStack()
+
+    def write_row(self, row: list) -> None:
+        self._in_format("text").write_row(row)
+
+    def write_csv(self, data) -> None:
+        self._in_format("csv").write(data)
+
+    def _in_format(self, copy_format: str):
+        if copy_format != self._format:
+            self._open.close()
+            options = " (FORMAT csv)" if copy_format == "csv" else ""
+            self._copy = self._open.enter_context(self._cursor.copy(self._copy_sql + options))
+            self._format = copy_format
+        return self._copy
+
+    def __enter__(self) -> _CopyStatements:
+        return self
+
+    def __exit__(self, *exc_info) -> bool | None:
+        return self._open.__exit__(*exc_info)
 
 
 PREFETCH_MAX_BYTES = 1 << 20  # objects up to this size are fetched whole, in batches

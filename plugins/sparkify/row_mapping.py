@@ -190,25 +190,25 @@ class RowMapper:
                     f"{jsonpaths_source}: {len(jsonpaths)} JSONPath expressions for "
                     f"{len(columns)} target columns; COPY needs exactly one per column"
                 )
-        self._columns = list(columns)
-        self._options = options
-        self._jsonpaths = list(jsonpaths) if jsonpaths is not None else None
-        self._converters = [_converter(c, options) for c in self._columns]
+        self.columns = list(columns)
+        self.options = options
+        self.jsonpaths = list(jsonpaths) if jsonpaths is not None else None
+        self._converters = [_converter(c, options) for c in self.columns]
         self._fields = (
-            ["$" + "".join(f"[{s!r}]" for s in path) for path in self._jsonpaths]
-            if self._jsonpaths is not None
-            else [c.name for c in self._columns]
+            ["$" + "".join(f"[{s!r}]" for s in path) for path in self.jsonpaths]
+            if self.jsonpaths is not None
+            else [c.name for c in self.columns]
         )
 
     def _raw_values(self, document: dict[str, Any]) -> list[Any]:
-        if self._jsonpaths is not None:
-            return [evaluate(document, path) for path in self._jsonpaths]
-        if self._options.ignore_case:
+        if self.jsonpaths is not None:
+            return [evaluate(document, path) for path in self.jsonpaths]
+        if self.options.ignore_case:
             folded: dict[str, Any] = {}
             for key, value in document.items():
                 folded.setdefault(key.lower(), value)
-            return [folded.get(c.name) for c in self._columns]
-        return [document.get(c.name) for c in self._columns]
+            return [folded.get(c.name) for c in self.columns]
+        return [document.get(c.name) for c in self.columns]
 
     def row(self, document: Any, url: str, line: int) -> list[Any]:
         """The row for ``document``, read from ``url`` at ``line``."""
@@ -218,7 +218,7 @@ class RowMapper:
             )
         row = []
         for column, field, convert, value in zip(
-            self._columns, self._fields, self._converters, self._raw_values(document), strict=True
+            self.columns, self._fields, self._converters, self._raw_values(document), strict=True
         ):
             try:
                 converted = None if value is None else convert(value)
