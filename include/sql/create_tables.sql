@@ -108,3 +108,12 @@ CREATE TABLE IF NOT EXISTS {{ table('time') }} (
 ){% if dialect == 'redshift' %}
 DISTKEY (start_time)
 SORTKEY (start_time){% endif %};
+{% if dialect == 'postgres' %}
+
+-- PostgreSQL has no sort keys; these indexes do their work. An hour's loads read one hour of
+-- staging_events: a BRIN index on ts skips the blocks of other hours and days (a day file's
+-- rows are written in time order) and costs the COPY almost nothing to keep. songplays'
+-- start_time index serves the fact's replacement of its interval and the time load.
+CREATE INDEX IF NOT EXISTS staging_events_ts_brin ON {{ table('staging_events') }} USING brin (ts);
+CREATE INDEX IF NOT EXISTS songplays_start_time ON {{ table('songplays') }} (start_time);
+{% endif %}

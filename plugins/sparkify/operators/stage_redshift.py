@@ -120,6 +120,10 @@ class StageToRedshiftOperator(WarehouseTemplatesMixin, BaseOperator):
                 rows = copy_json_objects(
                     cursor, table_sql, names, mapper, objects, self.source_column
                 )
+                # Fresh statistics before the loads read the table: planned from stale ones
+                # (an empty table), the fact's catalogue join became a nested loop over
+                # every play, 30 s for an hour of a 1M-event day instead of well under 1 s.
+                cursor.execute(f"ANALYZE {table_sql}")
         self.log.info("Staged %d row(s) into %s", rows, self.table)
         return rows
 
