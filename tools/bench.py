@@ -6,6 +6,8 @@ On one PostgreSQL server, for the same generated day of N events:
   reports its own peak RSS, the kernel's VmHWM), rows/s and MB/s of input;
 - the raw COPY limit: the same rows, already converted to CSV, sent with COPY FROM STDIN;
 - PostgresHook.insert_rows (executemany, a commit every 1,000 rows) on a sample;
+- the SQL steps of one hour (fact, the four dimensions, the checks) over that staged day, each
+  timed, with the plan PostgreSQL chose for each load's query;
 - the song catalogue: M small objects served by moto's S3 server, staged by stage_songs,
   against fetching the same objects one by one, serially.
 
@@ -54,8 +56,13 @@ def generate(root: Path, events: int, songs: int) -> Path:
 
 def run_stage_child(task_id: str, source_url: str, env: dict[str, str]) -> dict:
     """A stage task for DAY in a child process: its rows, seconds and peak RSS (MB)."""
+    return run_child(["stage-child", task_id, source_url], env)
+
+
+def run_child(arguments: list[str], env: dict[str, str]) -> dict:
+    """``tools.bench`` with ``arguments`` in a child process; the JSON it prints last."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tools.bench", "stage-child", task_id, source_url],
+        [sys.executable, "-m", "tools.bench", *arguments],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.PIPE,
@@ -63,7 +70,7 @@ def run_stage_child(task_id: str, source_url: str, env: dict[str, str]) -> dict:
     )
     output, _ = child.communicate()
     if child.returncode != 0:
-        raise RuntimeError(f"the staging child failed ({child.returncode}): {output[-2000:]}")
+        raise RuntimeError(f"child {arguments[0]} failed ({child.returncode}): {output[-2000:]}")
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -89,6 +96,42 @@ def stage_child(task_id: str, source_url: str) -> None:
     rows = run_task(dag, task_id, hour, source_url)
     seconds = time.perf_counter() - started
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+
+
+SQL_STEPS = [
+    "load_songplays_fact",
+    "load_user_dim",
+    "load_song_dim",
+    "load_artist_dim",
+    "load_time_dim",
+    "run_quality_checks",
+]
+SQL_STEP_HOUR = 12  # an hour in the middle of DAY, with the day file fully staged
+
+
+def sql_steps_child(source_url: str, conninfo: str) -> None:
+    """In the child: stage the catalogue from disk, then time each SQL step of one hour and
+    record the plan PostgreSQL chose for each load's query; print them as JSON."""
+    import psycopg
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tools.task_runner import render_task, run_task
+
+    dag = DagBag(dag_folder=str(PROJECT / "dags")).dags["sparkify_etl"]
+    hour = dt.datetime(DAY.year, DAY.month, DAY.day, SQL_STEP_HOUR, tzinfo=dt.UTC)
+    run_task(dag, "stage_songs", hour, source_url)
+    steps = {}
+    for task_id in SQL_STEPS:
+        task, context = render_task(dag, task_id, hour, source_url)
+        plan = None
+        if hasattr(task, "sql"):
+            with psycopg.connect(conninfo) as conn:
+                explained = conn.execute("EXPLAIN " + task.sql.strip().rstrip(";")).fetchall()
+            plan = [row[0] for row in explained]
+        started = time.perf_counter()
+        task.execute(context)
+        steps[task_id] = {"seconds": round(time.perf_counter() - started, 3), "plan": plan}
+    print(json.dumps(steps))
 
 
 def raw_copy(conninfo: str) -> dict:
@@ -183,6 +226,9 @@ def main() -> None:
     child = commands.add_parser("stage-child")
     child.add_argument("task_id")
     child.add_argument("source_url")
+    sql_child = commands.add_parser("sql-steps-child")
+    sql_child.add_argument("source_url")
+    sql_child.add_argument("conninfo")
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--songs", type=int, default=2_000)
     parser.add_argument("--workdir", type=Path, default=PROJECT / ".bench")
@@ -190,6 +236,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "stage-child":
         stage_child(args.task_id, args.source_url)
+        return
+    if args.command == "sql-steps-child":
+        sql_steps_child(args.source_url, args.conninfo)
         return
 
     data = generate(args.workdir / f"data-{args.events}-{args.songs}", args.events, args.songs)
@@ -206,6 +255,7 @@ def main() -> None:
         with psycopg.connect(conninfo) as conn:
             server = conn.execute("SHOW server_version").fetchone()[0]
         staging = run_stage_child("stage_events", source_url, env)
+        sql_steps = run_child(["sql-steps-child", source_url, conninfo], env)
         copy = raw_copy(conninfo)
         naive = insert_rows(conninfo)
         songs = songs_benchmark(data, env)
@@ -222,6 +272,8 @@ def main() -> None:
         "raw_copy_mb_per_s": round(copy["csv_bytes"] / 2**20 / copy["seconds"], 1),
         "insert_rows_rows": naive["rows"],
         "insert_rows_rows_per_s": round(naive["rows"] / naive["seconds"]),
+        "sql_steps_hour": f"{DAY}T{SQL_STEP_HOUR:02d}:00Z",
+        "sql_steps": sql_steps,
         "songs_objects": songs["objects"],
         "songs_staging_s": round(songs["staging_s"], 3),
         "songs_serial_s": round(songs["serial_s"], 3),
@@ -280,6 +332,10 @@ def format_results(r: dict) -> str:
          f"staged in {r['songs_staging_s']} s; serial fetch {r['songs_serial_s']} s "
          f"({r['songs_speedup']}x)"),
     ]  # fmt: skip
+    rows += [("SQL steps of one hour", r["sql_steps_hour"], "plans in latest.json")]
+    rows += [
+        (f"  {task_id}", f"{step['seconds']} s", "") for task_id, step in r["sql_steps"].items()
+    ]
     width = max(len(name) for name, _, _ in rows)
     return "\n".join(f"{name:<{width}}  {speed:>18}  {note}" for name, speed, note in rows)
 
