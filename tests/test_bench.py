@@ -18,6 +18,8 @@ REQUIRED_KEYS = {
     "songs_objects",
     "songs_staging_s",
     "songs_serial_s",
+    "sql_steps",
+    "airflow",
     "machine",
 }
 
@@ -26,12 +28,12 @@ def test_bench_runs_and_writes_its_results(tmp_path, pg_admin_url):
     out = tmp_path / "latest.json"
     result = subprocess.run(
         [sys.executable, "-m", "tools.bench", "--events", "5000", "--songs", "20",
-         "--workdir", str(tmp_path / "work"), "--out", str(out)],
+         "--backfill-runs", "2", "--workdir", str(tmp_path / "work"), "--out", str(out)],
         cwd=PROJECT,
         env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "SPARKIFY_PG_URL": pg_admin_url},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )  # fmt: skip
     drop_database(pg_admin_url, "sparkify_bench")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -43,3 +45,15 @@ def test_bench_runs_and_writes_its_results(tmp_path, pg_admin_url):
     assert 10 < results["staging_peak_rss_mb"] < 2000
     assert results["machine"]["cpus"] >= 1
     assert "raw COPY limit" in result.stdout
+    steps = results["sql_steps"]
+    assert list(steps) == [
+        "load_songplays_fact", "load_user_dim", "load_song_dim", "load_artist_dim",
+        "load_time_dim", "run_quality_checks",
+    ]  # fmt: skip
+    assert all(step["seconds"] > 0 for step in steps.values())
+    assert any("staging_events" in line for line in steps["load_songplays_fact"]["plan"])
+    airflow = results["airflow"]
+    for dag in ("noop", "pipeline"):
+        assert airflow[f"{dag}_backfill"]["runs"] == 2
+        assert set(airflow[f"{dag}_dags_test"]["tasks"]) >= {"begin", "stage_events", "end"}
+    assert airflow["dags_test_vs_floor"] > 0 and airflow["backfill_vs_floor"] > 0

@@ -9,7 +9,9 @@ On one PostgreSQL server, for the same generated day of N events:
 - the SQL steps of one hour (fact, the four dimensions, the checks) over that staged day, each
   timed, with the plan PostgreSQL chose for each load's query;
 - the song catalogue: M small objects served by moto's S3 server, staged by stage_songs,
-  against fetching the same objects one by one, serially.
+  against fetching the same objects one by one, serially;
+- Airflow's overhead: the DAG beside a no-op DAG of its shape, with ``airflow dags test`` and a
+  one-day backfill through the scheduler (``tools.airflow_overhead``).
 
 Prints a table and writes the results, with a description of the machine, to
 bench/results/latest.json. Not part of ``make test``; a small smoke run of it is.
@@ -28,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from tools import airflow_overhead
 from tools.airflow_env import PROJECT, airflow_environment
 from tools.local_warehouse import airflow_connection, postgres_server, recreate_database
 
@@ -231,6 +234,7 @@ def main() -> None:
     sql_child.add_argument("conninfo")
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--songs", type=int, default=2_000)
+    parser.add_argument("--backfill-runs", type=int, default=airflow_overhead.BACKFILL_RUNS)
     parser.add_argument("--workdir", type=Path, default=PROJECT / ".bench")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
@@ -259,6 +263,7 @@ def main() -> None:
         copy = raw_copy(conninfo)
         naive = insert_rows(conninfo)
         songs = songs_benchmark(data, env)
+        overhead = airflow_overhead.measure(args.workdir, admin_url, source_url, args.backfill_runs)
 
     input_mb = day_file.stat().st_size / 2**20
     results = {
@@ -278,6 +283,7 @@ def main() -> None:
         "songs_staging_s": round(songs["staging_s"], 3),
         "songs_serial_s": round(songs["serial_s"], 3),
         "songs_speedup": round(songs["serial_s"] / songs["staging_s"], 1),
+        "airflow": overhead,
         "machine": {**machine(), "postgresql": server},
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -336,6 +342,14 @@ def format_results(r: dict) -> str:
     rows += [
         (f"  {task_id}", f"{step['seconds']} s", "") for task_id, step in r["sql_steps"].items()
     ]
+    a = r["airflow"]
+    runs = a["pipeline_backfill"]["runs"]
+    rows += [
+        ("airflow dags test, one hour", f"{a['pipeline_dags_test']['seconds']} s",
+         f"no-op DAG {a['noop_dags_test']['seconds']} s: {a['dags_test_vs_floor']}x the floor"),
+        (f"backfill of {runs} runs", f"{a['pipeline_backfill']['seconds']} s",
+         f"no-op DAG {a['noop_backfill']['seconds']} s: {a['backfill_vs_floor']}x the floor"),
+    ]  # fmt: skip
     width = max(len(name) for name, _, _ in rows)
     return "\n".join(f"{name:<{width}}  {speed:>18}  {note}" for name, speed, note in rows)
 

@@ -1,0 +1,169 @@
+"""Airflow's share of an hourly run: sparkify_etl beside a no-op DAG of the same shape.
+
+Both DAGs are measured in the same run, on the same machine and metadata database:
+
+- ``airflow dags test`` of one hour: the wall clock of the command, and the time each task
+  spent running as the metadata database records it (start to end of the task instance);
+- a one-day backfill, 24 runs, through the real scheduler (LocalExecutor, parallelism 4,
+  ``--max-active-runs 4``), from ``backfill create`` until the backfill is complete. The DAG is
+  unpaused first and the one run that schedules for the current hour is let finish (for the
+  pipeline it fails: the sample has no day file for today), so it does not share the timing.
+
+The pipeline reads the real sample (``../shared/data/sparkify``) where it is present, else two
+days of the project's generated sample. The no-op DAG is bench/dags/sparkify_noop_shape.py;
+both DAG files are linked into a DAG folder of their own, so the project's never shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+
+from tools.airflow_api import AirflowApi
+from tools.airflow_env import AIRFLOW, PROJECT, airflow_environment
+from tools.airflow_stack import sqlalchemy_url
+from tools.local_airflow import LocalAirflow, local_airflow_environment
+from tools.local_warehouse import airflow_connection, drop_database, recreate_database
+from tools.sample_data import write_sample_dataset
+
+REAL_DATA = PROJECT.parent / "shared" / "data" / "sparkify"
+NOOP_DAG = PROJECT / "bench" / "dags" / "sparkify_noop_shape.py"
+DAGS = {"noop": "sparkify_noop_shape", "pipeline": "sparkify_etl"}
+DAGS_TEST_DAY = dt.date(2018, 11, 15)
+DAGS_TEST_HOUR = f"{DAGS_TEST_DAY}T13:00:00+00:00"
+BACKFILL_DAY = dt.date(2018, 11, 16)  # not the dags test's day: a backfill skips existing runs
+BACKFILL_RUNS = 24
+MAX_ACTIVE_RUNS = 4
+
+
+def measure(workdir: Path, admin_url: str, backfill_runs: int = BACKFILL_RUNS) -> dict:
+    """Both DAGs, ``dags test`` and a backfill of ``backfill_runs`` hours; the figures."""
+    if REAL_DATA.is_dir():
+        source = REAL_DATA.as_uri()
+    else:
+        sample = write_sample_dataset(workdir / "overhead-sample", start=DAGS_TEST_DAY, days=2)
+        source = sample.resolve().as_uri()
+    dags_folder = workdir / "overhead-dags"
+    dags_folder.mkdir(parents=True, exist_ok=True)
+    for dag_file in (PROJECT / "dags" / "sparkify_etl.py", NOOP_DAG):
+        link = dags_folder / dag_file.name
+        link.unlink(missing_ok=True)
+        link.symlink_to(dag_file)
+
+    warehouse_url = recreate_database(admin_url, "sparkify_bench_overhead")
+    metadata_url = recreate_database(admin_url, "sparkify_bench_airflow")
+    try:
+        port = _free_port()
+        home = workdir / "overhead-home"
+        env = local_airflow_environment(
+            airflow_environment(home, airflow_connection(warehouse_url), source),
+            sqlalchemy_url(metadata_url),
+            port,
+        )
+        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
+        results: dict = {"source": source, "dags_test_hour": DAGS_TEST_HOUR}
+        with LocalAirflow(env, port) as airflow:
+            api = AirflowApi(airflow.url, "admin", airflow.admin_password())
+            for dag_id in DAGS.values():
+                api.wait_for_dag(dag_id)
+            for name, dag_id in DAGS.items():
+                results[f"{name}_dags_test"] = _dags_test(env, dag_id, metadata_url)
+            for name, dag_id in DAGS.items():
+                _unpause_and_settle(api, dag_id)
+                results[f"{name}_backfill"] = _backfill(env, api, dag_id, backfill_runs)
+    finally:
+        drop_database(admin_url, "sparkify_bench_overhead")
+        drop_database(admin_url, "sparkify_bench_airflow")
+    results["dags_test_vs_floor"] = round(
+        results["pipeline_dags_test"]["seconds"] / results["noop_dags_test"]["seconds"], 2
+    )
+    results["backfill_vs_floor"] = round(
+        results["pipeline_backfill"]["seconds"] / results["noop_backfill"]["seconds"], 2
+    )
+    return results
+
+
+def _dags_test(env: dict[str, str], dag_id: str, metadata_url: str) -> dict:
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [AIRFLOW, "dags", "test", dag_id, DAGS_TEST_HOUR],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"dags test {dag_id} failed: {completed.stdout[-3000:]}")
+    return {"seconds": round(seconds, 2), "tasks": _task_seconds(metadata_url, dag_id)}
+
+
+def _task_seconds(metadata_url: str, dag_id: str) -> dict[str, float]:
+    """Seconds each task of the DAG's latest run spent running, from the metadata database."""
+    with psycopg.connect(metadata_url) as conn:
+        rows = conn.execute(
+            """
+            SELECT ti.task_id, EXTRACT(EPOCH FROM ti.end_date - ti.start_date)
+            FROM task_instance AS ti
+            WHERE ti.dag_id = %s
+              AND ti.run_id = (
+                  SELECT run_id FROM dag_run WHERE dag_id = %s ORDER BY id DESC LIMIT 1
+              )
+            """,
+            (dag_id, dag_id),
+        ).fetchall()
+    return {task_id: round(float(seconds), 2) for task_id, seconds in sorted(rows)}
+
+
+def _unpause_and_settle(api: AirflowApi, dag_id: str) -> None:
+    """Unpause the DAG (the scheduler queues no task of a paused one) and let the run it
+    schedules at once for the latest hour (catchup is off) finish before the timing starts."""
+    api.unpause(dag_id)
+    deadline = time.monotonic() + 300
+    seen = False
+    while time.monotonic() < deadline:
+        scheduled = [r for r in api.dag_runs(dag_id) if r["run_type"] == "scheduled"]
+        seen = seen or bool(scheduled)
+        if seen and all(r["state"] in ("success", "failed") for r in scheduled):
+            return
+        if not seen and time.monotonic() > deadline - 270:
+            return  # nothing was scheduled within 30 s
+        time.sleep(1)
+    raise TimeoutError(f"the scheduled run of {dag_id} did not finish")
+
+
+def _backfill(env: dict[str, str], api: AirflowApi, dag_id: str, runs_wanted: int) -> dict:
+    first = dt.datetime.combine(BACKFILL_DAY, dt.time(), dt.UTC)
+    last = first + dt.timedelta(hours=runs_wanted - 1)
+    started = time.perf_counter()
+    subprocess.run(
+        [AIRFLOW, "backfill", "create", "--dag-id", dag_id,
+         "--from-date", first.isoformat(), "--to-date", last.isoformat(),
+         "--max-active-runs", str(MAX_ACTIVE_RUNS)],
+        env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    deadline = started + 1800
+    while True:
+        backfills = api.call("GET", f"/backfills?dag_id={dag_id}")["backfills"]
+        if backfills and all(b["completed_at"] for b in backfills):
+            break
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the {dag_id} backfill did not complete: {backfills}")
+        time.sleep(0.5)
+    seconds = time.perf_counter() - started
+    runs = [r for r in api.dag_runs(dag_id) if r["run_type"] == "backfill"]
+    states = sorted({r["state"] for r in runs})
+    if len(runs) != runs_wanted or states != ["success"]:
+        raise RuntimeError(f"the {dag_id} backfill ended with {len(runs)} runs in {states}")
+    return {"seconds": round(seconds, 1), "runs": len(runs)}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
