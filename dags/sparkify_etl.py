@@ -99,10 +99,12 @@ with DAG(
         json_format="auto",
         blanks_as_null=True,
         empty_as_null=True,
+        skip_unchanged=True,
         redshift_conn_id=WAREHOUSE_CONN_ID,
         aws_conn_id=AWS_CONN_ID,
         doc_md="Copies the song catalogue (every object under `song_data/`) into "
-        "`staging_songs`, keys matched to column names ('auto'); empty strings become NULL.",
+        "`staging_songs`, keys matched to column names ('auto'); empty strings become NULL. "
+        "Skipped when the listing (keys, sizes, ETags) is the one already staged.",
     )
 
     load_songplays_fact = LoadFactOperator(

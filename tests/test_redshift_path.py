@@ -183,11 +183,12 @@ def test_ddl_declares_distribution_and_sort_keys(dag, redshift):
         "songs",
         "artists",
         "time",
+        "staged_sources",
     }
     assert "DISTKEY(user_id) SORTKEY(start_time)" in creates["songplays"]
-    for table in ("users", "songs", "artists", "staging_songs"):
+    for table in ("users", "songs", "artists", "staging_songs", "staged_sources"):
         assert "DISTSTYLE ALL" in creates[table], table
-    assert "pg_advisory" not in ddl.sql
+    assert "pg_advisory" not in ddl.sql and "INDEX" not in ddl.sql
 
 
 def test_credentials_never_leak(dag, redshift, s3_endpoint, bucket, monkeypatch, caplog, capfd):

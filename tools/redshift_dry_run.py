@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import replace
 from unittest import mock
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -21,17 +22,22 @@ from tools.task_runner import RUN_ORDER, render_task, run_task
 
 @contextlib.contextmanager
 def assume_objects_exist():
-    """Skip listing the bucket: every key names one object, every prefix one or more."""
+    """Skip listing the bucket: every key names one object, every prefix one or more.
+
+    A prefix's objects carry a placeholder size and version, as a listing would give them, so
+    that a stage with skip_unchanged shows the statements of a catalogue that changed.
+    """
 
     def one_object(root, key):
         key = key.lstrip("/")
         return SourceObject(key=key, url=f"{root.url}/{key}", path=None)
 
+    def listed_objects(root, prefix):
+        return [replace(one_object(root, prefix), size=0, version="not listed offline")]
+
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.object(SourceRoot, "object", one_object))
-        stack.enter_context(
-            mock.patch.object(SourceRoot, "objects_under", lambda r, k: [one_object(r, k)])
-        )
+        stack.enter_context(mock.patch.object(SourceRoot, "objects_under", listed_objects))
         yield
 
 

@@ -42,6 +42,8 @@ def columns_from_ddl(ddl: str) -> dict[str, list[tuple]]:
             continue
         rows = []
         for column in statement.this.expressions:
+            if not isinstance(column, exp.ColumnDef):
+                continue  # a table constraint, such as a composite PRIMARY KEY
             kind = column.args["kind"].sql("postgres").lower()
             data_type, length = next(
                 (name, int(m.group(1)) if m.groups() else None)

@@ -108,6 +108,16 @@ CREATE TABLE IF NOT EXISTS {{ table('time') }} (
 ){% if dialect == 'redshift' %}
 DISTKEY (start_time)
 SORTKEY (start_time){% endif %};
+-- Bookkeeping for stages with skip_unchanged (the song catalogue): the fingerprint of the
+-- listing each one last loaded, so an unchanged source is not loaded again.
+CREATE TABLE IF NOT EXISTS {{ table('staged_sources') }} (
+    table_name  VARCHAR(128)  NOT NULL,
+    source      VARCHAR(4096) NOT NULL,
+    fingerprint VARCHAR(64)   NOT NULL,
+    row_count   BIGINT        NOT NULL,
+    PRIMARY KEY (table_name, source)
+){% if dialect == 'redshift' %}
+DISTSTYLE ALL{% endif %};
 {% if dialect == 'postgres' %}
 
 -- PostgreSQL has no sort keys; these indexes do their work. An hour's loads read one hour of

@@ -24,6 +24,7 @@ class SourceObject:
     url: str
     path: ObjectStoragePath
     size: int | None = None  # bytes, where the listing told
+    version: str | None = None  # the listing's ETag (S3) or modification time (disk)
 
 
 class SourceRoot:
@@ -63,8 +64,18 @@ class SourceRoot:
                             url=f"{self.url}/{key}",
                             path=self._root / key,
                             size=info.get("size"),
+                            version=_version(info),
                         )
                     )
         if not found:
             raise SourceDataError(f"no source objects under prefix {self.url}/{prefix}")
         return sorted(found, key=lambda o: o.key)
+
+
+def _version(info: dict) -> str | None:
+    """What changes when the object does: S3's ETag, else the file's modification time."""
+    if info.get("ETag"):
+        return str(info["ETag"])
+    if info.get("mtime") is not None:
+        return repr(info["mtime"])
+    return None
