@@ -264,7 +264,7 @@ def main() -> None:
         copy = raw_copy(conninfo)
         naive = insert_rows(conninfo)
         songs = songs_benchmark(data, env)
-        overhead = airflow_overhead.measure(args.workdir, admin_url, source_url, args.backfill_runs)
+        overhead = airflow_overhead.measure(args.workdir, admin_url, args.backfill_runs)
 
     input_mb = day_file.stat().st_size / 2**20
     results = {
