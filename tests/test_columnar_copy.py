@@ -176,6 +176,7 @@ def test_fast_path_agrees_with_the_mapper(
 
     assert repr(fast) == repr(reference)  # repr: NaN equals NaN, and floats print exactly
     assert fast_path_rows[0] >= 10, "the good lines before the case went through the fast path"
+    assert len(fast_path_rows) == 1, "the reference run did not use the fast path"
 
 
 def test_a_clean_file_goes_entirely_through_the_fast_path(

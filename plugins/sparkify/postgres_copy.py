@@ -39,24 +39,20 @@ def copy_json_objects(
     mapper: RowMapper,
     objects: Sequence[SourceObject],
     source_column: str | None = None,
-    columnar: bool = True,
 ) -> int:
     """COPY every JSON object of ``objects`` into ``table_sql``; return the number of rows.
 
     With ``source_column``, each row also records the key of the object it came from.
-    ``columnar=False`` maps every row in Python (the reference the fast path is tested against).
     """
     if not hasattr(cursor, "copy"):
         raise RuntimeError("client-side COPY needs a psycopg 3 connection (PostgresHook)")
     target = list(columns) + ([source_column] if source_column else [])
     column_list = ", ".join(quote_identifier(name) for name in target)
-    loader = None
-    if columnar:
-        # Imported here: Arrow takes 0.1 s to import, and every task process of the DAG
-        # imports this module, while only the stages use it.
-        from sparkify.columnar_copy import ColumnarLoader
+    # Imported here: Arrow takes 0.1 s to import, and every task process of the DAG imports
+    # this module, while only the stages use it.
+    from sparkify.columnar_copy import ColumnarLoader
 
-        loader = ColumnarLoader.for_mapping(mapper.columns, mapper.options, mapper.jsonpaths)
+    loader = ColumnarLoader.for_mapping(mapper.columns, mapper.options, mapper.jsonpaths)
     rows = 0
     with _CopyStatements(cursor, f"COPY {table_sql} ({column_list}) FROM STDIN") as copies:
         for source, stream in _opened_in_order(objects):
