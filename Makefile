@@ -8,10 +8,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint lock clean redshift-sql airflow backfill bench
 
-$(STAMP): requirements.txt requirements.lock
+$(STAMP): requirements.txt requirements-dev.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -r requirements.txt -c requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 lock: $(STAMP)
-	{ echo "# Full resolved dependency set (pip freeze of a venv built from requirements.txt)."; \
+	{ echo "# Full resolved dependency set (pip freeze of a venv built from requirements-dev.txt)."; \
 	  echo "# Regenerate with: make lock"; \
 	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
 
@@ -40,12 +40,13 @@ redshift-sql: $(STAMP)
 
 # Airflow 3 with this project's DAG (api-server, scheduler, dag-processor, triggerer) until Ctrl-C.
 airflow: $(STAMP)
-	$(BIN)/python -m tools.airflow_stack run
+	$(BIN)/python -m tools.airflow_stack
 
-# Backfill on the running `make airflow` stack: make backfill FROM=2018-11-02T10:00 TO=2018-11-02T15:00
+# Backfill on the running `make airflow` stack and follow it to the end (Ctrl-C leaves it running):
+#   make backfill FROM=2018-11-02T10:00 TO=2018-11-02T15:00
 backfill: $(STAMP)
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=2018-11-02T10:00 TO=2018-11-02T15:00"; exit 2; }
-	$(BIN)/python -m tools.airflow_stack backfill --from-date "$(FROM)" --to-date "$(TO)"
+	@$(BIN)/python -m tools.backfill "$(FROM)" "$(TO)"
 
 # Benchmark the loader (not part of `make test`): make bench EVENTS=1000000 SONGS=20000
 EVENTS ?= 300000
