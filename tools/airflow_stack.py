@@ -1,11 +1,13 @@
 """``make airflow`` and ``make backfill``: the project's DAG in a local Airflow 3.
 
 ``make airflow`` starts the four Airflow components (see ``local_airflow``) with this project's
-dags/ and plugins/, the warehouse and the sample data (the same as ``make demo``: the server
-SPARKIFY_PG_URL names, else a private PostgreSQL), prints the UI address and the admin login,
-and runs until Ctrl-C, which stops everything it started.
+dags/ and plugins/ and the warehouse (as for ``make demo``: the server SPARKIFY_PG_URL names,
+else a private PostgreSQL), prints the UI address and the admin login, and runs until Ctrl-C,
+which stops everything it started. Its source root holds the sample data for all of November
+2018 and today's day file, kept current by the sample feed (``tools/sample_feed.py``), so both
+a triggered hour of November 2018 and the scheduled hourly runs after unpausing succeed.
 
-``make backfill FROM=... TO=...`` runs ``airflow backfill create`` against that running stack.
+``make backfill FROM=... TO=...`` (``tools/backfill.py``) backfills on that running stack.
 
 The warehouse and Airflow's metadata live in databases ``sparkify_local`` and ``airflow_local``
 (kept between runs, so the UI keeps its history); SPARKIFY_WAREHOUSE_DATABASE and
@@ -18,15 +20,13 @@ import argparse
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
-from tools.airflow_env import AIRFLOW, PROJECT, airflow_environment
+from tools.airflow_env import PROJECT, airflow_environment
 from tools.local_airflow import LocalAirflow, local_airflow_environment
 from tools.local_warehouse import airflow_connection, database_url, postgres_server
-from tools.sample_data import write_sample_dataset
+from tools.sample_feed import FolderStore, SampleFeed
 
 STACK_DIR = Path(os.environ.get("SPARKIFY_AIRFLOW_DIR", PROJECT / ".airflow"))
 WAREHOUSE_DATABASE = os.environ.get("SPARKIFY_WAREHOUSE_DATABASE", "sparkify_local")
@@ -60,8 +60,7 @@ def sqlalchemy_url(conninfo: str) -> str:
     )
 
 
-def stack_environment(admin_url: str, port: int) -> dict[str, str]:
-    source = write_sample_dataset(STACK_DIR / "data").resolve().as_uri()
+def stack_environment(admin_url: str, port: int, source: str) -> dict[str, str]:
     warehouse = airflow_connection(ensure_database(admin_url, WAREHOUSE_DATABASE))
     metadata = sqlalchemy_url(ensure_database(admin_url, METADATA_DATABASE))
     env = airflow_environment(STACK_DIR / "home", warehouse, source)
@@ -72,49 +71,41 @@ def run_stack(port: int) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    with postgres_server(STACK_DIR / "pgdata") as admin_url:
-        env = stack_environment(admin_url, port)
-        overrides = {k: v for k, v in env.items() if os.environ.get(k) != v}
-        print("Starting Airflow (api-server, scheduler, dag-processor, triggerer)...")
-        with LocalAirflow(env, port) as airflow:
-            STACK_ENV.write_text(json.dumps(overrides))
-            print(f"\nAirflow is ready: {airflow.url}")
-            print(f"Log in as admin / {airflow.admin_password()}")
-            print("DAG sparkify_etl starts paused: unpause it, or trigger one hour by hand.")
-            print(f"Component logs: {airflow.home / 'component-logs'}")
-            print("Press Ctrl-C to stop everything.\n")
-            stopping.wait()
-            print("Stopping Airflow...")
-        STACK_ENV.unlink(missing_ok=True)
+    data = (STACK_DIR / "data").resolve()
+    feed = SampleFeed(FolderStore(data))
+    feed.step()  # November 2018 and today's file, before the scheduler can look for them
+    feeding = threading.Thread(target=feed.run, args=(stopping,), name="sample-feed")
+    feeding.start()
+    try:
+        with postgres_server(STACK_DIR / "pgdata") as admin_url:
+            serve(stack_environment(admin_url, port, data.as_uri()), port, stopping)
+    finally:
+        stopping.set()
+        feeding.join()
     print("Stopped; nothing left running.")
 
 
-def backfill(start: str, end: str, extra: list[str]) -> int:
-    if not STACK_ENV.exists():
-        print("No local Airflow is running: start it with `make airflow` first.", file=sys.stderr)
-        return 2
-    env = {**os.environ, **json.loads(STACK_ENV.read_text())}
-    command = [
-        AIRFLOW, "backfill", "create", "--dag-id", "sparkify_etl",
-        "--from-date", start, "--to-date", end, "--max-active-runs", "3", *extra,
-    ]  # fmt: skip
-    print("$", " ".join(command[1:]))
-    return subprocess.run(command, env=env).returncode
+def serve(env: dict[str, str], port: int, stopping: threading.Event) -> None:
+    """Airflow with ``env`` until ``stopping`` is set; then everything it started is stopped."""
+    overrides = {k: v for k, v in env.items() if os.environ.get(k) != v}
+    print("Starting Airflow (api-server, scheduler, dag-processor, triggerer)...")
+    with LocalAirflow(env, port) as airflow:
+        STACK_ENV.write_text(json.dumps(overrides))
+        print(f"\nAirflow is ready: {airflow.url}")
+        print("DAG sparkify_etl starts paused: unpause it for the hourly runs (today's data is")
+        print("written as the day goes), or trigger any hour of November 2018 by hand.")
+        print(f"Component logs: {airflow.home / 'component-logs'}")
+        print("Press Ctrl-C to stop everything.")
+        print(f"Log in as admin / {airflow.admin_password()}\n")
+        stopping.wait()
+        print("Stopping Airflow...")
+    STACK_ENV.unlink(missing_ok=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="start Airflow until Ctrl-C")
-    run.add_argument("--port", type=int, default=8080)
-    fill = commands.add_parser("backfill", help="airflow backfill create on the running stack")
-    fill.add_argument("--from-date", required=True)
-    fill.add_argument("--to-date", required=True)
-    args, extra = parser.parse_known_args()
-    if args.command == "run":
-        run_stack(args.port)
-    else:
-        sys.exit(backfill(args.from_date, args.to_date, extra))
+    parser.add_argument("--port", type=int, default=8080)
+    run_stack(parser.parse_args().port)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ from the real sample (see ../shared/data/sparkify/PROVENANCE.md):
   pretty-printed over several lines, as some public copies are;
 - ``log_json_path.json`` listing the 18 event fields.
 
-Same seed, same bytes.
+Same seed, same bytes. Each day's events depend only on the seed and the date, so any day can
+be generated on its own: ``tools/sample_feed.py`` uses that to write today's file as the day
+goes, for the local stacks' hourly schedule.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import datetime as dt
 import json
 import random
 import string
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 EVENT_FIELDS = [
@@ -133,6 +137,18 @@ def _play_of(rng: random.Random, songs: list[dict]) -> tuple[str, str, float]:
     return artist, title, round(rng.uniform(60, 600), 5)
 
 
+def _session_hour(rng: random.Random) -> int:
+    """Most listening happens in the afternoon and evening, UTC; some happens at any hour."""
+    if rng.random() < 0.25:
+        return rng.randrange(24)
+    return min(23, max(0, int(rng.gauss(16, 4))))
+
+
+def _level_on(user: dict, day: dt.date) -> str:
+    """Users who upgrade do so mid-month, as some in the real logs do."""
+    return "paid" if user["level"] == "paid" or (user["upgrades"] and day.day >= 15) else "free"
+
+
 def make_day_events(
     rng: random.Random, day: dt.date, users: list[dict], songs: list[dict], sessions: int
 ) -> list[dict]:
@@ -140,11 +156,9 @@ def make_day_events(
     midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     for _ in range(sessions):
         user = rng.choice(users)
-        if user["upgrades"] and day.day >= 15:
-            user["level"] = "paid"
+        level = _level_on(user, day)
         session_id = rng.randrange(1, 10**4)
-        # Most listening happens in the afternoon and evening, UTC.
-        hour = min(23, max(0, int(rng.gauss(16, 4))))
+        hour = _session_hour(rng)
         ts = int((midnight + dt.timedelta(hours=hour, seconds=rng.randrange(3600))).timestamp())
         ts = ts * 1000 + 796
         for item in range(rng.randint(2, 12)):
@@ -159,7 +173,7 @@ def make_day_events(
                     "itemInSession": item,
                     "lastName": user["lastName"],
                     "length": length,
-                    "level": user["level"],
+                    "level": level,
                     "location": user["location"],
                     "method": "PUT" if page == "NextSong" else "GET",
                     "page": page,
@@ -202,35 +216,84 @@ def _compact(event: dict) -> str:
     return line.replace("/", "\\/")
 
 
+@dataclass(frozen=True)
+class SampleApp:
+    """The app's fixed world, from a seed: its song catalogue and its users.
+
+    Everything it writes is a function of the seed (and the date, for a day file).
+    """
+
+    songs: list[dict]
+    users: list[dict]
+    sessions_per_day: int
+    seed: int
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        songs: int = 60,
+        users: int = 40,
+        sessions_per_day: int = 120,
+        seed: int = 20181101,
+    ) -> SampleApp:
+        rng = random.Random(seed)
+        catalogue = make_songs(rng, songs)
+        return cls(catalogue, make_users(rng, users), sessions_per_day, seed)
+
+    def song_files(self) -> Iterator[tuple[str, bytes]]:
+        """(key, bytes) of each song object; the first is pretty-printed, as in some copies."""
+        for index, song in enumerate(self.songs):
+            key, text = _song_file(dict(song))
+            if index == 0:
+                text = json.dumps(json.loads(text), indent=4)
+            yield key, text.encode("ascii")
+
+    def day_events(self, day: dt.date) -> list[dict]:
+        rng = random.Random(f"{self.seed}/{day.isoformat()}")
+        return make_day_events(rng, day, self.users, self.songs, self.sessions_per_day)
+
+    def day_file(self, day: dt.date, until: dt.datetime | None = None) -> tuple[str, bytes]:
+        """(key, bytes) of the day's log file; only the events before ``until``, if given."""
+        events = self.day_events(day)
+        if until is not None:
+            cutoff = int(until.timestamp() * 1000)
+            events = [e for e in events if e["ts"] < cutoff]
+        text = "\n".join(_compact(e) for e in events)
+        return f"log_data/{day:%Y/%m}/{day:%Y-%m-%d}-events.json", text.encode("utf-8")
+
+    def files(self, start: dt.date, days: int) -> Iterator[tuple[str, bytes]]:
+        """Every object of the dataset for ``days`` days from ``start``; the JSONPaths last."""
+        yield from self.song_files()
+        for offset in range(days):
+            yield self.day_file(start + dt.timedelta(days=offset))
+        yield JSONPATHS_KEY, JSONPATHS
+
+
+JSONPATHS_KEY = "log_json_path.json"
+JSONPATHS = json.dumps({"jsonpaths": [f"$['{field}']" for field in EVENT_FIELDS]}, indent=4).encode(
+    "ascii"
+)
+# The month of the real data: the local stacks hold all of it.
+NOVEMBER_2018 = (dt.date(2018, 11, 1), 30)
+
+
 def write_sample_dataset(
     root: Path,
     *,
-    start: dt.date = dt.date(2018, 11, 1),
-    days: int = 3,
+    start: dt.date = NOVEMBER_2018[0],
+    days: int = NOVEMBER_2018[1],
     songs: int = 60,
     users: int = 40,
     sessions_per_day: int = 120,
     seed: int = 20181101,
 ) -> Path:
     """Write the dataset under ``root`` (created if needed); return ``root``."""
-    rng = random.Random(seed)
-    catalogue = make_songs(rng, songs)
-    people = make_users(rng, users)
-    for index, song in enumerate(catalogue):
-        relative, text = _song_file(dict(song))
-        if index == 0:
-            text = json.dumps(json.loads(text), indent=4)
-        target = root / relative
+    app = SampleApp.create(songs=songs, users=users, sessions_per_day=sessions_per_day, seed=seed)
+    for key, data in app.files(start, days):
+        target = root / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="ascii")
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        events = make_day_events(rng, day, people, catalogue, sessions_per_day)
-        target = root / f"log_data/{day:%Y/%m}/{day:%Y-%m-%d}-events.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("\n".join(_compact(e) for e in events), encoding="utf-8")
-    paths = {"jsonpaths": [f"$['{field}']" for field in EVENT_FIELDS]}
-    (root / "log_json_path.json").write_text(json.dumps(paths, indent=4), encoding="ascii")
+        target.write_bytes(data)
     return root
 
 
@@ -246,8 +309,8 @@ def sessions_for(events: int, days: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2018, 11, 1))
-    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=NOVEMBER_2018[0])
+    parser.add_argument("--days", type=int, default=NOVEMBER_2018[1])
     parser.add_argument("--events", type=int, help="about this many events in all")
     parser.add_argument("--songs", type=int, default=60)
     parser.add_argument("--users", type=int, default=40)

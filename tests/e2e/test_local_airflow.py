@@ -1,15 +1,20 @@
 """End to end through the real Airflow: api-server, scheduler, dag-processor, triggerer.
 
-The stack runs on the real data; runs are triggered over the REST API and backfilled with
-``airflow backfill create``, and the warehouse is checked against counts computed from the raw
-JSON. The stack is stopped afterwards, and nothing it started may be left running.
+The stack runs on the real data; runs are triggered over the REST API, backfilled with
+``airflow backfill create`` or with ``make backfill``'s program (which follows the backfill),
+and the warehouse is checked against counts computed from the raw JSON. The stack is stopped
+afterwards, and nothing it started may be left running.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import subprocess
+import sys
 import time
 
+from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
 from tests.raw_counts import actual_warehouse, expected_warehouse
 from tests.warehouse_db import WAREHOUSE_TABLES
@@ -75,3 +80,29 @@ def test_backfill_backwards_in_parallel_then_reprocessed_changes_nothing(stack, 
     assert {r["state"] for r in again.values()} == {"success"}
     assert all(again[d]["end_date"] > first[d]["end_date"] for d in first)  # they did re-run
     assert warehouse.snapshot(WAREHOUSE_TABLES) == before
+
+
+def test_backfill_follower_exits_non_zero_naming_failed_runs(stack, real_data):
+    """``make backfill``'s program on a backfill whose last hour has no day file (2018-12-01)."""
+    api, warehouse = stack.api, stack.warehouse
+    api.unpause(DAG_ID)
+    env = {
+        **os.environ,
+        "SPARKIFY_AIRFLOW_API": stack.airflow.url,
+        "SPARKIFY_AIRFLOW_PASSWORDS": str(
+            stack.airflow.home / "simple_auth_manager_passwords.json.generated"
+        ),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.backfill", "2018-11-30T23:00", "2018-12-01T00:00"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "succeeded 1 / failed 1 / running 0 / queued 0 of 2, elapsed " in out
+    (failed,) = [r for r in backfill_runs(api).values() if r["state"] == "failed"]
+    assert failed["logical_date"] == "2018-12-01T00:00:00Z"
+    assert f"1 of 2 runs failed:\n  {failed['dag_run_id']} (2018-12-01T00:00:00Z): " in out
+    assert out.rstrip().endswith("stage_events failed"), out
+    stack.loaded_hours.add(dt.datetime(2018, 11, 30, 23, tzinfo=dt.UTC))
+    assert actual_warehouse(warehouse) == expected_warehouse(real_data, sorted(stack.loaded_hours))
