@@ -147,6 +147,21 @@ def progress_line(states: Counter, total: int, elapsed: float) -> str:
     return line
 
 
+def patiently(call, patience: float = 120):
+    """``call()``, retried while the API does not answer (an api-server restarting, say)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return call()
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
+                raise
+            if time.monotonic() > deadline:
+                raise
+            print(f"(the API did not answer: {exc}; retrying)", file=sys.stderr)
+            time.sleep(POLL_SECONDS)
+
+
 def follow(backfill: Backfill, stack: Stack, out=sys.stdout) -> int:
     """Print progress until every run has ended; 0 if all succeeded, else 1."""
     total = len(backfill.logical_dates)
@@ -155,7 +170,7 @@ def follow(backfill: Backfill, stack: Stack, out=sys.stdout) -> int:
     last = ""
     try:
         while True:
-            runs = backfill.runs()
+            runs = patiently(backfill.runs)
             states = Counter(r["state"] for r in runs.values())
             line = progress_line(states, total, time.monotonic() - started)
             if interactive:

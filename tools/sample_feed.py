@@ -153,7 +153,12 @@ class SampleFeed:
         return written
 
     def run(self, stop: threading.Event, ready: Path | None = None) -> None:
-        """Rounds every INTERVAL until ``stop`` is set; a failed round is retried the next time."""
+        """Rounds every INTERVAL until ``stop`` is set; a failed round is retried the next time.
+
+        ``ready`` is touched after each good round (and removed first): a health check.
+        """
+        if ready is not None:
+            ready.unlink(missing_ok=True)
         while True:
             try:
                 self.step()
