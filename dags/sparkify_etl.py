@@ -17,7 +17,7 @@ import yaml
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, chain
 from airflow.timetables.interval import CronDataIntervalTimetable
-from sparkify.layout import LOG_JSONPATHS_KEY, SONG_DATA_PREFIX, log_key
+from sparkify.layout import LOG_JSONPATHS_KEY, SONG_DATA_PREFIX
 from sparkify.operators import (
     DataQualityOperator,
     LoadDimensionOperator,
@@ -60,7 +60,6 @@ with DAG(
         "email_on_retry": False,
     },
     template_searchpath=[str(INCLUDE / "sql")],
-    user_defined_macros={"log_key": log_key},
     doc_md=DOC,
     tags=["sparkify", "redshift", "hourly"],
 ) as dag:
@@ -82,12 +81,15 @@ with DAG(
         json_format=LOG_JSONPATHS_KEY,
         timeformat="epochmillisecs",
         source_column="source_key",
+        skip_unchanged=True,
         redshift_conn_id=WAREHOUSE_CONN_ID,
         aws_conn_id=AWS_CONN_ID,
         doc_md="Copies the day file holding this hour's events into `staging_events`, "
         "mapped by `log_json_path.json`, `ts` read as epoch milliseconds. Replaces only the "
-        "rows earlier loads took from the same file. A missing day file or a bad line fails "
-        "the task at once, naming the file and line.",
+        "rows earlier loads took from the same file, and keeps them when the file is the one "
+        "they came from (same size and ETag): a day file is staged once, not by each of its "
+        "24 hours. A missing day file or a bad line fails the task at once, naming the file "
+        "and line.",
     )
 
     stage_songs = StageToRedshiftOperator(

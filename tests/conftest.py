@@ -22,7 +22,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import pytest  # noqa: E402
 
-from tests.warehouse_db import WarehouseDb  # noqa: E402
+from tests.support.warehouse_db import WarehouseDb  # noqa: E402
 from tools.local_warehouse import (  # noqa: E402
     airflow_connection,
     drop_database,

@@ -13,7 +13,7 @@ import json
 
 import psycopg
 import pytest
-import sparkify.columnar_copy as columnar_copy
+import sparkify.postgres_copy.columnar as columnar_copy
 from sparkify.copy_options import CopyOptions
 from sparkify.errors import SourceDataError
 from sparkify.operators import StageToRedshiftOperator

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from tests.raw_counts import actual_warehouse, expected_warehouse
-from tools.airflow_env import airflow_environment, dags_test, migrate_metadata_db
+from tests.support.dags_test import dags_test
+from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tools.airflow_env import airflow_environment, migrate_metadata_db
 
 
 @pytest.fixture(scope="module")

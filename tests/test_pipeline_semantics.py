@@ -6,8 +6,8 @@ import datetime as dt
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.raw_counts import Expected, actual_warehouse, expected_warehouse, read_events
-from tests.warehouse_db import WAREHOUSE_TABLES
+from tests.support.raw_counts import Expected, actual_warehouse, expected_warehouse, read_events
+from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.task_runner import hours_of, run_hour, run_task
 
 NOVEMBER = [dt.date(2018, 11, 1) + dt.timedelta(days=n) for n in range(30)]

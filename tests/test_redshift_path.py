@@ -25,7 +25,13 @@ from sparkify.redshift_copy import RedshiftCopyError
 from sqlglot import exp
 
 from tests.conftest import PROJECT
-from tests.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection, empty_bucket, upload_to_bucket
+from tests.support.s3_server import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    aws_connection,
+    empty_bucket,
+    upload_to_bucket,
+)
 from tools.redshift_dry_run import assume_objects_exist, record_hour
 from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
 from tools.task_runner import render_task, run_task
@@ -281,9 +287,10 @@ def test_postgres_emulation_and_redshift_copy_load_the_same_columns_the_same_way
         listed = re.match(r'COPY "\w+" \((.*)\)', copy).group(1)
         assert [c.strip('"') for c in listed.split(", ")] == emulated[table]
         task = dag.get_task(task_id)
-        assert ("BLANKSASNULL" in copy) == task.blanks_as_null
-        assert ("EMPTYASNULL" in copy) == task.empty_as_null
-        assert ("TIMEFORMAT 'epochmillisecs'" in copy) == (task.timeformat == "epochmillisecs")
+        options = task.copy_options
+        assert ("BLANKSASNULL" in copy) == options.blanks_as_null
+        assert ("EMPTYASNULL" in copy) == options.empty_as_null
+        assert ("TIMEFORMAT 'epochmillisecs'" in copy) == (options.timeformat == "epochmillisecs")
         expected_format = (
             f"s3://{BUCKET}/{task.json_format}" if task.json_format.endswith(".json") else "auto"
         )
@@ -313,7 +320,6 @@ def test_make_redshift_sql_prints_the_hour_offline(printed_hour):
     assert out.count("\nBEGIN;") == out.count("\nCOMMIT;") >= 8
 
 
-def test_readme_shows_what_make_redshift_sql_prints(printed_hour):
-    readme = (PROJECT / "README.md").read_text()
-    block = readme.split("<!-- redshift-sql:begin -->\n```sql\n")[1].split("```\n<!--")[0]
-    assert block == printed_hour
+def test_the_docs_show_what_make_redshift_sql_prints(printed_hour):
+    """docs/redshift-statements.sql is generated: make redshift-sql AT=2018-11-15T13:00 > it."""
+    assert (PROJECT / "docs" / "redshift-statements.sql").read_text() == printed_hour

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sparkify.errors import SourceDataError
 
-from tests.raw_counts import actual_warehouse, expected_warehouse
-from tests.s3_server import aws_connection, empty_bucket, upload_to_bucket
+from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.s3_server import aws_connection, empty_bucket, upload_to_bucket
 from tools.task_runner import run_hour, run_task
 
 BUCKET = "sparkify-test"

@@ -1,4 +1,7 @@
-"""stage_songs keeps a catalogue whose listing has not changed, and restages it on any change.
+"""Stages keep what has not changed since they loaded it, and restage it on any change.
+
+stage_songs keeps a catalogue whose listing has not changed; stage_events keeps a day file that
+an earlier hour of its day staged, and restages it when it grows.
 
 Whether a stage rewrote the table is read from PostgreSQL itself: a row's ``xmin`` is the
 transaction that wrote it, so unchanged xmins mean no DELETE and no COPY happened.
@@ -14,7 +17,7 @@ import pytest
 from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.operators import StageToRedshiftOperator
 
-from tests.s3_server import aws_connection, empty_bucket, s3_client
+from tests.support.s3_server import aws_connection, empty_bucket, s3_client
 from tools.task_runner import run_task
 
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
@@ -139,13 +142,76 @@ def test_an_unchanged_bucket_is_kept_by_etag(dag, warehouse, s3_endpoint, monkey
         empty_bucket(s3, BUCKET)
 
 
-def test_skip_unchanged_is_for_whole_table_stages():
-    with pytest.raises(PipelineConfigError, match="skip_unchanged"):
+def day_file(root, events: list[dict]) -> None:
+    from tools.sample_data import JSONPATHS, JSONPATHS_KEY
+
+    path = root / "log_data/2018/11/2018-11-15-events.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
+    (root / JSONPATHS_KEY).write_bytes(JSONPATHS)
+
+
+def staged_events(warehouse) -> dict[tuple, str]:
+    """(user, session, item) -> the transaction that wrote the row."""
+    rows = warehouse.query(
+        "SELECT user_id, session_id, item_in_session, xmin::text FROM staging_events"
+    )
+    return {tuple(row[:3]): row[3] for row in rows}
+
+
+def test_a_day_file_is_staged_once_per_content(dag, warehouse, tmp_path):
+    """The 24 hourly runs of a day stage its file once; a file that grows is restaged."""
+    from tools.sample_data import SampleApp
+
+    events = SampleApp.create().day_events(HOUR.date())
+    day_file(tmp_path, events[:-5])
+    run_task(dag, "create_tables", HOUR, tmp_path.as_uri())
+    assert run_task(dag, "stage_events", HOUR, tmp_path.as_uri()) == len(events) - 5
+    first = staged_events(warehouse)
+    for later in (1, 5, 10):
+        hour = HOUR + dt.timedelta(hours=later)
+        assert run_task(dag, "stage_events", hour, tmp_path.as_uri()) == len(events) - 5
+    assert staged_events(warehouse) == first
+
+    day_file(tmp_path, events)  # the day's last five events arrive
+    assert run_task(dag, "stage_events", HOUR, tmp_path.as_uri()) == len(events)
+    grown = staged_events(warehouse)
+    assert len(grown) == len(events) and set(grown.values()).isdisjoint(first.values())
+
+
+def test_with_a_source_column_each_object_is_kept_or_restaged_alone(dag, warehouse, tmp_path):
+    for name in ("a", "b"):
+        write_song(tmp_path, name, song(f"SO_{name}"))
+    run_task(dag, "create_tables", HOUR, tmp_path.as_uri())
+    warehouse.execute("ALTER TABLE staging_songs ADD COLUMN source_key VARCHAR(512)")
+
+    def stage() -> int:
+        return StageToRedshiftOperator(
+            task_id="stage_songs_by_object",
+            table="staging_songs",
+            source_url=tmp_path.as_uri(),
+            s3_key=["song_data/A/a.json", "song_data/A/b.json"],
+            source_column="source_key",
+            skip_unchanged=True,
+        ).execute({})
+
+    assert stage() == 2
+    first = dict(warehouse.query("SELECT song_id, xmin::text FROM staging_songs"))
+    assert stage() == 2
+    assert dict(warehouse.query("SELECT song_id, xmin::text FROM staging_songs")) == first
+    write_song(tmp_path, "b", song("SO_b", title="B Title"))
+    assert stage() == 2
+    after = dict(warehouse.query("SELECT song_id, xmin::text FROM staging_songs"))
+    assert after["SO_a"] == first["SO_a"] and after["SO_b"] != first["SO_b"]
+
+
+def test_a_bad_copy_option_fails_when_the_operator_is_made():
+    """So a DAG with one fails its import (the integrity test), not its first run."""
+    with pytest.raises(PipelineConfigError, match="timeformat"):
         StageToRedshiftOperator(
             task_id="bad",
             table="staging_events",
             source_url="file:///x",
             s3_key="log_data/",
-            source_column="source_key",
-            skip_unchanged=True,
+            timeformat="auto",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from tests.raw_counts import read_events, read_songs
+from tests.support.raw_counts import read_events, read_songs
 from tools.task_runner import run_task
 
 EVENT_COLUMNS = {

@@ -40,17 +40,3 @@ def migrate_metadata_db(env: dict[str, str]) -> None:
     """Create Airflow's metadata database in AIRFLOW_HOME (idempotent)."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-
-
-def dags_test(env: dict[str, str], logical_date: str, timeout: float = 300):
-    """``airflow dags test sparkify_etl <logical_date>``; killed (SIGKILL) after ``timeout``.
-
-    Returns the CompletedProcess; its returncode is 0 only if the run succeeded.
-    """
-    return subprocess.run(
-        [AIRFLOW, "dags", "test", "sparkify_etl", logical_date],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )

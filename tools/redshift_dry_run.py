@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import replace
 from unittest import mock
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -17,23 +16,24 @@ from sparkify.redshift_copy import mask_credentials
 from sparkify.source import SourceObject, SourceRoot
 
 from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
-from tools.task_runner import RUN_ORDER, render_task, run_task
+from tools.task_runner import render_task, run_order, run_task
 
 
 @contextlib.contextmanager
 def assume_objects_exist():
     """Skip listing the bucket: every key names one object, every prefix one or more.
 
-    A prefix's objects carry a placeholder size and version, as a listing would give them, so
-    that a stage with skip_unchanged shows the statements of a catalogue that changed.
+    The objects carry a placeholder size and version, as a listing would give them, so that a
+    stage with skip_unchanged shows the statements of a source that changed.
     """
 
     def one_object(root, key):
         key = key.lstrip("/")
-        return SourceObject(key=key, url=f"{root.url}/{key}", path=None)
+        url = f"{root.url}/{key}"
+        return SourceObject(key=key, url=url, path=None, size=0, version="not listed offline")
 
     def listed_objects(root, prefix):
-        return [replace(one_object(root, prefix), size=0, version="not listed offline")]
+        return [one_object(root, prefix)]
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.object(SourceRoot, "object", one_object))
@@ -46,7 +46,7 @@ def record_hour(dag, start: dt.datetime, source_url: str) -> Recording:
     ddl, _ = render_task(dag, "create_tables", start, source_url)
     recording = Recording(tables=columns_from_ddl(ddl.sql))
     with recording_redshift(recording):
-        for task_id in RUN_ORDER:
+        for task_id in run_order(dag):
             recording.task_id = task_id
             try:
                 run_task(dag, task_id, start, source_url)

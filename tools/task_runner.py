@@ -11,19 +11,24 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
+from airflow.providers.standard.operators.empty import EmptyOperator
+
 HOUR = dt.timedelta(hours=1)
-# The DAG's tasks between begin and end, in an order its dependencies allow.
-RUN_ORDER = [
-    "create_tables",
-    "stage_events",
-    "stage_songs",
-    "load_songplays_fact",
-    "load_user_dim",
-    "load_song_dim",
-    "load_artist_dim",
-    "load_time_dim",
-    "run_quality_checks",
-]
+
+
+def run_order(dag) -> list[str]:
+    """The DAG's working tasks (not its EmptyOperator markers), upstream first."""
+    return [t.task_id for t in dag.topological_sort() if not isinstance(t, EmptyOperator)]
+
+
+def steps_after_staging(dag) -> list[str]:
+    """The working tasks that run once every stage has: the SQL over staged data."""
+    stages = {t.task_id for t in dag.tasks if type(t).__name__ == "StageToRedshiftOperator"}
+    return [
+        task_id
+        for task_id in run_order(dag)
+        if stages <= {t.task_id for t in dag.get_task(task_id).get_flat_relatives(upstream=True)}
+    ]
 
 
 def render_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.datetime = None):
@@ -52,7 +57,7 @@ def run_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.dat
 
 def run_hour(dag, start: dt.datetime, source_url: str, stage_songs: bool = True) -> None:
     """Every task of one hourly run, in the DAG's order (the catalogue stage is optional)."""
-    for task_id in RUN_ORDER:
+    for task_id in run_order(dag):
         if stage_songs or task_id != "stage_songs":
             run_task(dag, task_id, start, source_url)
 

@@ -7,8 +7,7 @@ WITH interval_plays AS (
     FROM {{ table('staging_events') }}
     WHERE source_key = '{{ log_key(data_interval_start) }}'
       AND page = 'NextSong'
-      AND ts >= {{ sql_timestamp(data_interval_start) }}
-      AND ts < {{ sql_timestamp(data_interval_end) }}
+      AND {{ in_interval('ts') }}
 ),
 
 -- One catalogue entry per (title, artist, duration), so a play matches at most one song.

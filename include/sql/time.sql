@@ -3,8 +3,7 @@
 WITH play_times AS (
     SELECT DISTINCT start_time
     FROM {{ table('songplays') }}
-    WHERE start_time >= {{ sql_timestamp(data_interval_start) }}
-      AND start_time < {{ sql_timestamp(data_interval_end) }}
+    WHERE {{ in_interval('start_time') }}
 )
 
 SELECT

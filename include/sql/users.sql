@@ -6,8 +6,7 @@ WITH interval_events AS (
     FROM {{ table('staging_events') }}
     WHERE source_key = '{{ log_key(data_interval_start) }}'
       AND user_id <> ''
-      AND ts >= {{ sql_timestamp(data_interval_start) }}
-      AND ts < {{ sql_timestamp(data_interval_end) }}
+      AND {{ in_interval('ts') }}
 ),
 
 ranked_events AS (

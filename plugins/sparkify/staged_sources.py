@@ -1,22 +1,31 @@
-"""What a whole-table stage last loaded, so that an unchanged source is not loaded again.
+"""What a stage last loaded from each source, so that an unchanged source is not loaded again.
 
-The song catalogue is thousands of objects that rarely change, yet every hourly run used to
-delete and reload all of them. A stage with ``skip_unchanged`` fingerprints its listing (each
-object's key, size and version: the ETag on S3, the modification time on disk) together with
-the COPY options and target columns, and records the fingerprint in ``staged_sources`` in the
-same transaction as the load. The next run that lists the same fingerprint, and finds the table
-still holding the rows that load recorded, skips the delete and the COPY: it costs one listing.
+Every hourly run stages the day file of its hour and the song catalogue, yet both rarely change
+between two runs: a day file is staged by the 24 runs of its day, the catalogue by every run. A
+stage with ``skip_unchanged`` fingerprints what it is about to load (each object's key, size and
+version, as listed: the ETag on S3, the modification time on disk; plus the COPY options and
+target columns) and records the fingerprint and the row count in ``staged_sources``, in the same
+transaction as the load. A later run with the same fingerprint that finds the table still
+holding that many rows from the source keeps them: it costs a listing and a count.
 
-Anything else (a changed, added or removed object, other options, a table emptied by hand, an
-object whose listing gives no version) restages the whole table as before.
+What one record covers depends on how the stage replaces rows:
+
+- a stage with a source column (each row records its object's key) keeps a record per object:
+  an unchanged day file is kept, a grown one is restaged alone;
+- a stage without one replaces its whole table, so one record covers the whole listing: any
+  changed, added or removed object restages everything.
+
+Anything else (other options, a table emptied or edited by hand, a listing without versions)
+restages as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sparkify.identifiers import qualified_table
+from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.source import SourceObject
 
 STAGED_SOURCES = "staged_sources"
@@ -32,34 +41,63 @@ def listing_fingerprint(objects: Sequence[SourceObject], load_settings: str) -> 
     return digest.hexdigest()
 
 
-def unchanged_rows(
-    cursor, schema: str | None, table: str, table_sql: str, source: str, fingerprint: str
-) -> int | None:
-    """The rows of the load recorded for ``fingerprint``, if the table still holds exactly
-    that many; otherwise None (the source must be staged)."""
-    cursor.execute(
-        f"SELECT fingerprint, row_count FROM {qualified_table(STAGED_SOURCES, schema)} "
-        "WHERE table_name = %s AND source = %s",
-        (table, source),
-    )
-    recorded = cursor.fetchone()
-    if recorded is None or recorded[0] != fingerprint:
-        return None
-    cursor.execute(f"SELECT COUNT(*) FROM {table_sql}")
-    return recorded[1] if cursor.fetchone()[0] == recorded[1] else None
+@dataclass(frozen=True)
+class StagedSource:
+    """One source a stage loads: all its objects (whole table), or one object (``key``)."""
+
+    source: str  # how the source is recorded: its URL, or the URLs asked for
+    objects: tuple[SourceObject, ...]
+    fingerprint: str | None
+    key: str | None = None  # the object's key in the source column, for a per-object record
 
 
-def record_load(
-    cursor, schema: str | None, table: str, source: str, fingerprint: str | None, rows: int
-) -> None:
-    """Record what ``table`` now holds (no fingerprint: forget any earlier record)."""
-    staged_sources = qualified_table(STAGED_SOURCES, schema)
-    cursor.execute(
-        f"DELETE FROM {staged_sources} WHERE table_name = %s AND source = %s", (table, source)
-    )
-    if fingerprint is not None:
-        cursor.execute(
-            f"INSERT INTO {staged_sources} (table_name, source, fingerprint, row_count) "
-            "VALUES (%s, %s, %s, %s)",
-            (table, source, fingerprint, rows),
+class StagedSources:
+    """The records of one table, read and written inside the stage's transaction."""
+
+    def __init__(
+        self, cursor, schema: str | None, table: str, table_sql: str, source_column: str | None
+    ) -> None:
+        self.cursor = cursor
+        self.table = table
+        self.table_sql = table_sql
+        self.source_column = source_column
+        self.records_sql = qualified_table(STAGED_SOURCES, schema)
+
+    def kept_rows(self, staged: StagedSource) -> int | None:
+        """The rows of the load recorded for this fingerprint, if the table still holds exactly
+        that many from the source; otherwise None (the source must be staged)."""
+        if staged.fingerprint is None:
+            return None
+        self.cursor.execute(
+            f"SELECT fingerprint, row_count FROM {self.records_sql} "
+            "WHERE table_name = %s AND source = %s",
+            (self.table, staged.source),
         )
+        recorded = self.cursor.fetchone()
+        if recorded is None or recorded[0] != staged.fingerprint:
+            return None
+        return recorded[1] if self.rows_from(staged) == recorded[1] else None
+
+    def rows_from(self, staged: StagedSource) -> int:
+        """The rows the table now holds from this source."""
+        if staged.key is None:
+            self.cursor.execute(f"SELECT COUNT(*) FROM {self.table_sql}")
+        else:
+            column = quote_identifier(self.source_column)
+            self.cursor.execute(
+                f"SELECT COUNT(*) FROM {self.table_sql} WHERE {column} = %s", (staged.key,)
+            )
+        return self.cursor.fetchone()[0]
+
+    def record(self, staged: StagedSource, rows: int) -> None:
+        """Record what the table now holds from this source (no fingerprint: forget it)."""
+        self.cursor.execute(
+            f"DELETE FROM {self.records_sql} WHERE table_name = %s AND source = %s",
+            (self.table, staged.source),
+        )
+        if staged.fingerprint is not None:
+            self.cursor.execute(
+                f"INSERT INTO {self.records_sql} (table_name, source, fingerprint, row_count) "
+                "VALUES (%s, %s, %s, %s)",
+                (self.table, staged.source, staged.fingerprint, rows),
+            )

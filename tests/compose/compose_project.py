@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 
-from tests.warehouse_db import WarehouseDb
+from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_api import AirflowApi
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -29,8 +29,8 @@ import urllib.parse
 from pathlib import Path
 
 from tests.compose.compose_project import CELERY_FILE, LOCAL_FILE, ComposeProject
-from tests.raw_counts import actual_warehouse, expected_warehouse
-from tests.warehouse_db import WAREHOUSE_TABLES
+from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.airflow_api import AirflowApi
 from tools.sample_data import NOVEMBER_2018, SampleApp, write_sample_dataset
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.warehouse_db import WarehouseDb
+from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import airflow_environment
 from tools.airflow_stack import sqlalchemy_url

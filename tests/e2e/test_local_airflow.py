@@ -16,8 +16,8 @@ import time
 
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
-from tests.raw_counts import actual_warehouse, expected_warehouse
-from tests.warehouse_db import WAREHOUSE_TABLES
+from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW
 

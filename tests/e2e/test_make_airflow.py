@@ -24,8 +24,8 @@ import pytest
 
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, free_port
-from tests.raw_counts import actual_warehouse, expected_warehouse
-from tests.warehouse_db import WarehouseDb
+from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_api import AirflowApi
 from tools.local_warehouse import database_url, drop_database
 

@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
-from tests.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.raw_counts import actual_warehouse, expected_warehouse
 
 ARTIFACTS = PROJECT / "test-artifacts"
 RUN_ID = "triggered_from_the_web_ui"

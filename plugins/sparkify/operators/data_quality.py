@@ -6,11 +6,11 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowFailException
 
 from sparkify.errors import PipelineConfigError
-from sparkify.warehouse import WarehouseTemplatesMixin, warehouse_hook
+from sparkify.operators.base import WarehouseOperator
 
 # The comparison names of common.sql's column checks.
 COMPARISONS = {
@@ -41,13 +41,13 @@ def validate_check(check: Mapping[str, Any]) -> None:
         raise PipelineConfigError(f"quality check {name!r} has unknown keys {sorted(unknown)}")
 
 
-class DataQualityOperator(WarehouseTemplatesMixin, BaseOperator):
+class DataQualityOperator(WarehouseOperator):
     """Run every check, log each result, and fail with a message that lists every failure.
 
     Each check's SQL returns one value, compared with the expected one, for example
     ``{"name": "songplays_have_users", "sql": "SELECT COUNT(*) ...", "equal_to": 0}``. Checks
     are data: the DAG reads them from a YAML file, so adding one needs no Python. The SQL is
-    templated like the loads' (interval bounds, ``table()``, ``dialect``).
+    templated like the loads' (``in_interval()``, ``table()``, ...: see ``sql_templates``).
     """
 
     template_fields: Sequence[str] = ("checks",)
@@ -57,8 +57,6 @@ class DataQualityOperator(WarehouseTemplatesMixin, BaseOperator):
         self,
         *,
         checks: Sequence[Mapping[str, Any]],
-        redshift_conn_id: str = "redshift",
-        schema: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -70,11 +68,9 @@ class DataQualityOperator(WarehouseTemplatesMixin, BaseOperator):
         if len(set(names)) != len(names):
             raise PipelineConfigError(f"quality check names repeat: {names}")
         self.checks = [dict(check) for check in checks]
-        self.redshift_conn_id = redshift_conn_id
-        self.schema = schema
 
     def execute(self, context: Context) -> None:
-        hook = warehouse_hook(self.redshift_conn_id)
+        hook = self.get_db_hook()
         failures = []
         for check in self.checks:
             (key,) = [k for k in COMPARISONS if k in check]

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Context
 
 from sparkify.errors import PipelineConfigError
-from sparkify.identifiers import qualified_table, quote_identifier
-from sparkify.incoming_rows import INCOMING, create_incoming_rows, insert_incoming_rows
-from sparkify.warehouse import (
-    WarehouseTemplatesMixin,
-    lock_table_sql,
-    transaction,
-    warehouse_dialect,
-    warehouse_hook,
-)
+from sparkify.identifiers import quote_identifier
+from sparkify.operators.base import WarehouseOperator
+from sparkify.operators.incoming_rows import INCOMING, create_incoming_rows, insert_incoming_rows
 
 TRUNCATE_INSERT = "truncate_insert"
 UPSERT = "upsert"
 
 
-class LoadDimensionOperator(WarehouseTemplatesMixin, BaseOperator):
+class LoadDimensionOperator(WarehouseOperator):
     """Load the rows a query returns into a dimension table, in one transaction.
 
     - ``mode="truncate_insert"``: the table becomes exactly the query's rows. It empties the
@@ -48,8 +42,6 @@ class LoadDimensionOperator(WarehouseTemplatesMixin, BaseOperator):
         sql: str,
         mode: str = UPSERT,
         key_columns: Sequence[str] = (),
-        redshift_conn_id: str = "redshift",
-        schema: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -64,14 +56,10 @@ class LoadDimensionOperator(WarehouseTemplatesMixin, BaseOperator):
         self.sql = sql
         self.mode = mode
         self.key_columns = list(key_columns)
-        self.redshift_conn_id = redshift_conn_id
-        self.schema = schema
 
     def execute(self, context: Context) -> int:
-        table_sql = qualified_table(self.table, self.schema)
-        dialect = warehouse_dialect(self.redshift_conn_id)
-        with transaction(warehouse_hook(self.redshift_conn_id)) as cursor:
-            cursor.execute(lock_table_sql(dialect, table_sql))
+        table_sql = self.table_sql(self.table)
+        with self.locked_transaction(self.table) as cursor:
             columns = create_incoming_rows(cursor, self.sql)
             if self.mode == UPSERT:
                 self._check_keys(cursor, columns)

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Context
 
 from sparkify.errors import PipelineConfigError
-from sparkify.identifiers import qualified_table, quote_identifier
-from sparkify.incoming_rows import INCOMING, create_incoming_rows, insert_incoming_rows
-from sparkify.warehouse import (
-    WarehouseTemplatesMixin,
-    lock_table_sql,
-    sql_timestamp,
-    transaction,
-    warehouse_dialect,
-    warehouse_hook,
-)
+from sparkify.identifiers import quote_identifier
+from sparkify.operators.base import WarehouseOperator
+from sparkify.operators.incoming_rows import INCOMING, create_incoming_rows, insert_incoming_rows
+from sparkify.sql_templates import interval_filter, sql_timestamp
 
 
-class LoadFactOperator(WarehouseTemplatesMixin, BaseOperator):
+class LoadFactOperator(WarehouseOperator):
     """Run the fact query ``sql`` and make it the content of this run's interval of ``table``.
 
     In one transaction, with the table locked against other writers: the query's rows go to a
@@ -30,7 +24,7 @@ class LoadFactOperator(WarehouseTemplatesMixin, BaseOperator):
     intervals, in any order or at once, never touch each other's rows.
 
     :param sql: a SELECT (or a ``.sql`` file holding one) whose column names are the fact
-        table's; templated, with ``table()``, ``dialect`` and ``sql_timestamp()`` available.
+        table's; templated, with the helpers of ``sql_templates`` (``in_interval()``, ...).
     """
 
     template_fields: Sequence[str] = ("sql",)
@@ -44,8 +38,6 @@ class LoadFactOperator(WarehouseTemplatesMixin, BaseOperator):
         table: str,
         sql: str,
         interval_column: str,
-        redshift_conn_id: str = "redshift",
-        schema: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -54,19 +46,15 @@ class LoadFactOperator(WarehouseTemplatesMixin, BaseOperator):
         self.table = table
         self.sql = sql
         self.interval_column = interval_column
-        self.redshift_conn_id = redshift_conn_id
-        self.schema = schema
 
     def execute(self, context: Context) -> int:
-        start = sql_timestamp(context["data_interval_start"])
-        end = sql_timestamp(context["data_interval_end"])
-        table_sql = qualified_table(self.table, self.schema)
+        interval_start, interval_end = context["data_interval_start"], context["data_interval_end"]
+        start, end = sql_timestamp(interval_start), sql_timestamp(interval_end)
+        in_interval = interval_filter(self.interval_column, interval_start, interval_end)
         column = quote_identifier(self.interval_column)
-        in_interval = f"{column} >= {start} AND {column} < {end}"
-        dialect = warehouse_dialect(self.redshift_conn_id)
+        table_sql = self.table_sql(self.table)
 
-        with transaction(warehouse_hook(self.redshift_conn_id)) as cursor:
-            cursor.execute(lock_table_sql(dialect, table_sql))
+        with self.locked_transaction(self.table) as cursor:
             columns = create_incoming_rows(cursor, self.sql)
             if self.interval_column not in columns:
                 raise PipelineConfigError(f"the fact query returns no {self.interval_column!r}")

@@ -23,7 +23,7 @@ from typing import Any
 
 from sparkify.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
 from sparkify.errors import PipelineConfigError, SourceDataError
-from sparkify.jsonpaths import Step, evaluate
+from sparkify.postgres_copy.jsonpaths import Step, evaluate
 from sparkify.table_columns import INTEGER_BOUNDS, Column, ColumnKind
 
 _EPOCH = dt.datetime(1970, 1, 1)

@@ -38,8 +38,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
 from sparkify.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
-from sparkify.jsonpaths import Step
-from sparkify.read_ahead import read_ahead
+from sparkify.postgres_copy.jsonpaths import Step
+from sparkify.postgres_copy.read_ahead import read_ahead
 from sparkify.table_columns import INTEGER_BOUNDS, Column, ColumnKind
 
 BLOCK_BYTES = 2 << 20  # lines parsed per block: about 4,500 events

@@ -14,10 +14,11 @@ buffers what is written and flushes it in chunks, so memory holds a batch, not t
 error inside a COPY aborts it, and the caller's transaction rolls back.
 
 A catalogue is thousands of tiny objects, where one request each, one after another, would
-spend the time waiting on S3. Runs of objects that the listing shows to be small are fetched a
-batch at a time with the filesystem's own concurrent ``cat`` (s3fs sends the GETs at once on
-its event loop), then consumed in key order; large objects (the day files) are streamed as
-they are read. Memory holds one batch at most.
+spend the time waiting on S3. Among the objects of a prefix, runs of those that the listing
+shows to be small are fetched a batch at a time with the filesystem's own concurrent ``cat``
+(s3fs sends the GETs at once on its event loop), then consumed in key order; large objects,
+and objects named by their keys (the day files), are streamed as they are read. Memory holds
+one batch at most.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 
 from sparkify.identifiers import quote_identifier
-from sparkify.json_records import iter_json_values
-from sparkify.row_mapping import RowMapper
+from sparkify.postgres_copy.json_records import iter_json_values
+from sparkify.postgres_copy.row_mapping import RowMapper
 from sparkify.source import SourceObject
 
 
@@ -39,10 +40,13 @@ def copy_json_objects(
     mapper: RowMapper,
     objects: Sequence[SourceObject],
     source_column: str | None = None,
+    batch_small_objects: bool = True,
 ) -> int:
     """COPY every JSON object of ``objects`` into ``table_sql``; return the number of rows.
 
-    With ``source_column``, each row also records the key of the object it came from.
+    With ``source_column``, each row also records the key of the object it came from. Without
+    ``batch_small_objects`` (the objects were named one by one, like a day file), every object
+    is streamed, and large enough to be worth the fast path.
     """
     if not hasattr(cursor, "copy"):
         raise RuntimeError("client-side COPY needs a psycopg 3 connection (PostgresHook)")
@@ -50,17 +54,17 @@ def copy_json_objects(
     column_list = ", ".join(quote_identifier(name) for name in target)
     # Imported here: Arrow takes 0.1 s to import, and every task process of the DAG imports
     # this module, while only the stages use it.
-    from sparkify.columnar_copy import ColumnarLoader
+    from sparkify.postgres_copy.columnar import ColumnarLoader
 
     loader = ColumnarLoader.for_mapping(mapper.columns, mapper.options, mapper.jsonpaths)
     rows = 0
     with _CopyStatements(cursor, f"COPY {table_sql} ({column_list}) FROM STDIN") as copies:
-        for source, stream in _opened_in_order(objects):
+        for source, stream in _opened_in_order(objects, batch_small_objects):
             tag = source.key if source_column else None
             with stream:
                 lines: Iterable[bytes] = stream
                 first_line = 1
-                if loader is not None and not _is_small(source):
+                if loader is not None and not (batch_small_objects and _is_small(source)):
                     written, lines, first_line = loader.copy_blocks(copies.write_csv, stream, tag)
                     rows += written
                 extra = [tag] if source_column else []
@@ -109,11 +113,13 @@ def _is_small(source: SourceObject) -> bool:
     return source.size is not None and source.size <= PREFETCH_MAX_BYTES
 
 
-def _opened_in_order(objects: Iterable[SourceObject]) -> Iterator[tuple[SourceObject, io.IOBase]]:
+def _opened_in_order(
+    objects: Iterable[SourceObject], batch_small_objects: bool
+) -> Iterator[tuple[SourceObject, io.IOBase]]:
     """Each object with a binary stream of its bytes, in the given order."""
     batch: list[SourceObject] = []
     for source in objects:
-        if _is_small(source):
+        if batch_small_objects and _is_small(source):
             batch.append(source)
             if len(batch) == FETCH_BATCH:
                 yield from _fetched(batch)

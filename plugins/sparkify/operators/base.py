@@ -1,0 +1,66 @@
+"""WarehouseOperator: what every operator that works in the warehouse has in common."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+from airflow.providers.common.sql.hooks.sql import DbApiHook
+from airflow.providers.common.sql.operators.sql import BaseSQLOperator
+
+from sparkify.identifiers import qualified_table, quote_identifier
+from sparkify.sql_templates import template_helpers
+from sparkify.warehouse import Warehouse
+
+
+class WarehouseOperator(BaseSQLOperator):
+    """common.sql's BaseSQLOperator for the Sparkify warehouse (Redshift, or PostgreSQL).
+
+    - the warehouse connection (``redshift_conn_id``, common.sql's ``conn_id``) is read once per
+      task: ``warehouse`` holds its dialect and the provider's hook;
+    - ``schema`` places every table the operator names (default: the connection's schema);
+    - templates render with the helpers of ``sql_templates`` (``table()``, ``in_interval()``,
+      ``dialect``, ...);
+    - ``locked_transaction(table)`` is the one transaction a load runs in, with the table locked
+      against other writers, so a failed task leaves the warehouse as it was and parallel runs
+      never interleave.
+    """
+
+    def __init__(
+        self, *, redshift_conn_id: str | None = None, schema: str | None = None, **kwargs
+    ) -> None:
+        kwargs.setdefault("conn_id", redshift_conn_id or "redshift")
+        super().__init__(**kwargs)
+        if schema is not None:
+            quote_identifier(schema)
+        self.schema = schema
+
+    @property
+    def redshift_conn_id(self) -> str:
+        """The warehouse connection's id, by the name Redshift operators give it."""
+        return self.conn_id
+
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        return Warehouse.from_connection(self.conn_id)
+
+    def get_db_hook(self) -> DbApiHook:
+        """The warehouse's hook, from the connection read once (common.sql's operators use it)."""
+        return self.warehouse.hook
+
+    def table_sql(self, table: str) -> str:
+        """``table``, quoted and placed in ``schema``."""
+        return qualified_table(table, self.schema)
+
+    def render_template_fields(self, context: Any, jinja_env=None) -> None:
+        helpers = template_helpers(self.warehouse.dialect, self.schema, context)
+        super().render_template_fields({**context, **helpers}, jinja_env)
+
+    @contextlib.contextmanager
+    def locked_transaction(self, table: str) -> Iterator[Any]:
+        """A cursor in one transaction that has locked ``table`` against other writers."""
+        with self.warehouse.transaction() as cursor:
+            cursor.execute(self.warehouse.lock_statement(self.table_sql(table)))
+            yield cursor

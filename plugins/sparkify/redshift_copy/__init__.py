@@ -1,0 +1,66 @@
+"""Stage on Amazon Redshift: Redshift runs ``COPY ... FROM 's3://...'`` itself.
+
+One COPY per exact object, or one per prefix. COPY reads every object whose key *starts with*
+its FROM, so an exact key is only used once its listing shows that no other object shares it as
+a prefix (``...events.json.bak`` fails the task). Rows of an exact object are tagged with its
+key where the target has a source column; a prefix cannot say which object a row came from, so
+it cannot be combined with one. The statement, credentials and masking are in ``statement``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sparkify.copy_options import CopyOptions
+from sparkify.copying import CopyTarget
+from sparkify.errors import PipelineConfigError, SourceDataError
+from sparkify.identifiers import quote_identifier
+from sparkify.redshift_copy.statement import (
+    RedshiftCopyError,
+    copy_access,
+    copy_statement,
+    mask_credentials,
+    run_copy,
+)
+from sparkify.source import Selection
+
+__all__ = ["RedshiftCopyError", "copy_objects", "mask_credentials"]
+
+log = logging.getLogger(__name__)
+
+
+def copy_objects(cursor, target: CopyTarget, selection: Selection, options: CopyOptions) -> int:
+    """COPY the selected objects from S3 into the target; return the rows Redshift loaded."""
+    root = selection.root
+    if not root.url.startswith("s3://"):
+        raise PipelineConfigError("Redshift COPY reads from S3: source_url must be s3://")
+    if selection.prefix and target.source_column:
+        raise PipelineConfigError(
+            "on Redshift, source_column needs exact keys: COPY from a prefix cannot tell "
+            "which object a row came from"
+        )
+    if selection.prefix:
+        loads = [(f"{root.url}/{key}", None) for key in selection.keys]
+    else:
+        for source in selection.objects:
+            if source.sharing_prefix:
+                raise SourceDataError(
+                    f"COPY FROM {source.url} would also load {len(source.sharing_prefix)} other "
+                    f"object(s) whose keys start with it, e.g. {source.sharing_prefix[0]}; "
+                    "move them away or rename the key"
+                )
+        loads = [(o.url, o.key) for o in selection.objects]
+    credentials, region = copy_access(root.conn_id)
+    jsonpaths = root.object(options.jsonpaths_key).url if options.jsonpaths_key else None
+    names = [c.name for c in target.columns]
+    rows = 0
+    for from_url, key in loads:
+        statement = copy_statement(
+            target.table_sql, names, from_url, options, credentials, region, jsonpaths
+        )
+        log.info("Running %s", mask_credentials(statement))
+        rows += run_copy(cursor, statement)
+        if target.source_column:
+            tag = quote_identifier(target.source_column)
+            cursor.execute(f"UPDATE {target.table_sql} SET {tag} = %s WHERE {tag} IS NULL", [key])
+    return rows
