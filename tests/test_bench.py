@@ -57,3 +57,7 @@ def test_bench_runs_and_writes_its_results(tmp_path, pg_admin_url):
         assert airflow[f"{dag}_backfill"]["runs"] == 2
         assert set(airflow[f"{dag}_dags_test"]["tasks"]) >= {"begin", "stage_events", "end"}
     assert airflow["dags_test_vs_floor"] > 0 and airflow["backfill_vs_floor"] > 0
+    # The generated day's backfill stages its day file once; every other run keeps it.
+    assert airflow["day_backfill"]["runs"] == 2
+    assert airflow["day_backfill"]["stage_events"] == {"staged": 1, "kept": 1}
+    assert airflow["day_backfill_vs_floor"] > 0

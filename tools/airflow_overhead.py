@@ -10,8 +10,9 @@ Both DAGs are measured in the same run, on the same machine and metadata databas
   pipeline it fails: the sample has no day file for today), so it does not share the timing.
 
 The pipeline reads the real sample (``../shared/data/sparkify``) where it is present, else two
-days of the project's generated sample. The no-op DAG is bench/dags/sparkify_noop_shape.py;
-both DAG files are linked into a DAG folder of their own, so the project's never shows it.
+days of the project's generated sample. The no-op DAG is written from the real one
+(``noop_shape``) into a DAG folder of the bench's own, beside a link to the real DAG file, so the
+project's DAG folder never shows it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
 from pathlib import Path
 
 import psycopg
@@ -29,11 +32,11 @@ from tools.airflow_env import AIRFLOW, PROJECT, airflow_environment
 from tools.airflow_stack import sqlalchemy_url
 from tools.local_airflow import LocalAirflow, local_airflow_environment
 from tools.local_warehouse import airflow_connection, drop_database, recreate_database
+from tools.noop_shape import NOOP_DAG_ID
 from tools.sample_data import write_sample_dataset
 
 REAL_DATA = PROJECT.parent / "shared" / "data" / "sparkify"
-NOOP_DAG = PROJECT / "bench" / "dags" / "sparkify_noop_shape.py"
-DAGS = {"noop": "sparkify_noop_shape", "pipeline": "sparkify_etl"}
+DAGS = {"noop": NOOP_DAG_ID, "pipeline": "sparkify_etl"}
 DAGS_TEST_DAY = dt.date(2018, 11, 15)
 DAGS_TEST_HOUR = f"{DAGS_TEST_DAY}T13:00:00+00:00"
 BACKFILL_DAY = dt.date(2018, 11, 16)  # not the dags test's day: a backfill skips existing runs
@@ -41,8 +44,19 @@ BACKFILL_RUNS = 24
 MAX_ACTIVE_RUNS = 4
 
 
-def measure(workdir: Path, admin_url: str, backfill_runs: int = BACKFILL_RUNS) -> dict:
-    """Both DAGs, ``dags test`` and a backfill of ``backfill_runs`` hours; the figures."""
+def measure(
+    workdir: Path,
+    admin_url: str,
+    backfill_runs: int = BACKFILL_RUNS,
+    day_source: str | None = None,
+    day: dt.date | None = None,
+) -> dict:
+    """Both DAGs, ``dags test`` and a backfill of ``backfill_runs`` hours; the figures.
+
+    With ``day_source``, also the pipeline's backfill of ``day`` read from there (the bench's
+    generated day), from an empty staging table: how long it takes beside the no-op floor, and
+    how often its runs staged the day file and how often they kept it.
+    """
     if REAL_DATA.is_dir():
         source = REAL_DATA.as_uri()
     else:
@@ -50,10 +64,10 @@ def measure(workdir: Path, admin_url: str, backfill_runs: int = BACKFILL_RUNS) -
         source = sample.resolve().as_uri()
     dags_folder = workdir / "overhead-dags"
     dags_folder.mkdir(parents=True, exist_ok=True)
-    for dag_file in (PROJECT / "dags" / "sparkify_etl.py", NOOP_DAG):
-        link = dags_folder / dag_file.name
-        link.unlink(missing_ok=True)
-        link.symlink_to(dag_file)
+    pipeline_file = PROJECT / "dags" / "sparkify_etl.py"
+    link = dags_folder / pipeline_file.name
+    link.unlink(missing_ok=True)
+    link.symlink_to(pipeline_file)
 
     warehouse_url = recreate_database(admin_url, "sparkify_bench_overhead")
     metadata_url = recreate_database(admin_url, "sparkify_bench_airflow")
@@ -65,17 +79,40 @@ def measure(workdir: Path, admin_url: str, backfill_runs: int = BACKFILL_RUNS) -
             sqlalchemy_url(metadata_url),
             port,
         )
+        noop_dag = dags_folder / f"{NOOP_DAG_ID}.py"
+        subprocess.run(
+            [sys.executable, "-m", "tools.noop_shape", str(noop_dag)],
+            cwd=PROJECT, env=env, check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
+        # The source root lives in the metadata database, not the environment, so that the
+        # day's backfill can read another one on the same stack.
+        del env["AIRFLOW_VAR_SPARKIFY_SOURCE_URL"]
         results: dict = {"source": source, "dags_test_hour": DAGS_TEST_HOUR}
+        first = dt.datetime.combine(BACKFILL_DAY, dt.time(), dt.UTC)
         with LocalAirflow(env, port) as airflow:
             api = AirflowApi(airflow.url, "admin", airflow.admin_password())
+            _set_source_url(api, source)
             for dag_id in DAGS.values():
                 api.wait_for_dag(dag_id)
             for name, dag_id in DAGS.items():
                 results[f"{name}_dags_test"] = _dags_test(env, dag_id, metadata_url)
             for name, dag_id in DAGS.items():
                 _unpause_and_settle(api, dag_id)
-                results[f"{name}_backfill"] = _backfill(env, api, dag_id, backfill_runs)
+                backfill = _backfill(env, api, dag_id, first, backfill_runs)
+                backfill.pop("run_ids")
+                results[f"{name}_backfill"] = backfill
+            if day_source is not None:
+                _set_source_url(api, day_source)
+                _empty_staging(warehouse_url)
+                start = dt.datetime.combine(day, dt.time(), dt.UTC)
+                day_backfill = _backfill(env, api, DAGS["pipeline"], start, backfill_runs)
+                run_ids = day_backfill.pop("run_ids")
+                results["day_backfill"] = {
+                    **day_backfill,
+                    "source": day_source,
+                    "stage_events": _stage_outcomes(home, run_ids),
+                }
     finally:
         drop_database(admin_url, "sparkify_bench_overhead")
         drop_database(admin_url, "sparkify_bench_airflow")
@@ -85,7 +122,42 @@ def measure(workdir: Path, admin_url: str, backfill_runs: int = BACKFILL_RUNS) -
     results["backfill_vs_floor"] = round(
         results["pipeline_backfill"]["seconds"] / results["noop_backfill"]["seconds"], 2
     )
+    if "day_backfill" in results:
+        results["day_backfill_vs_floor"] = round(
+            results["day_backfill"]["seconds"] / results["noop_backfill"]["seconds"], 2
+        )
     return results
+
+
+def _set_source_url(api: AirflowApi, url: str) -> None:
+    body = {"key": "sparkify_source_url", "value": url}
+    try:
+        api.call("PATCH", "/variables/sparkify_source_url", body)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 404:
+            raise
+        api.call("POST", "/variables", body)
+
+
+def _empty_staging(warehouse_url: str) -> None:
+    """Forget every staged day file, so that the next backfill stages its day afresh."""
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        for table in ("staging_events", "staged_sources"):
+            if conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]:
+                conn.execute(f'DELETE FROM "{table}"')
+
+
+def _stage_outcomes(home: Path, run_ids: list[str]) -> dict[str, int]:
+    """How the runs' stage_events tasks ended, from their logs: staged or kept."""
+    outcomes = {"staged": 0, "kept": 0}
+    for run_id in run_ids:
+        folder = home / "logs" / "dag_id=sparkify_etl" / f"run_id={run_id}"
+        text = "".join(p.read_text() for p in (folder / "task_id=stage_events").glob("*.log"))
+        if "Unchanged since staged" in text:
+            outcomes["kept"] += 1
+        elif "Staged " in text:
+            outcomes["staged"] += 1
+    return outcomes
 
 
 def _dags_test(env: dict[str, str], dag_id: str, metadata_url: str) -> dict:
@@ -137,8 +209,9 @@ def _unpause_and_settle(api: AirflowApi, dag_id: str) -> None:
     raise TimeoutError(f"the scheduled run of {dag_id} did not finish")
 
 
-def _backfill(env: dict[str, str], api: AirflowApi, dag_id: str, runs_wanted: int) -> dict:
-    first = dt.datetime.combine(BACKFILL_DAY, dt.time(), dt.UTC)
+def _backfill(
+    env: dict[str, str], api: AirflowApi, dag_id: str, first: dt.datetime, runs_wanted: int
+) -> dict:
     last = first + dt.timedelta(hours=runs_wanted - 1)
     started = time.perf_counter()
     subprocess.run(
@@ -156,11 +229,21 @@ def _backfill(env: dict[str, str], api: AirflowApi, dag_id: str, runs_wanted: in
             raise TimeoutError(f"the {dag_id} backfill did not complete: {backfills}")
         time.sleep(0.5)
     seconds = time.perf_counter() - started
-    runs = [r for r in api.dag_runs(dag_id) if r["run_type"] == "backfill"]
+    dates = {(first + dt.timedelta(hours=n)).isoformat() for n in range(runs_wanted)}
+    runs = [
+        r
+        for r in api.dag_runs(dag_id)
+        if r["run_type"] == "backfill"
+        and dt.datetime.fromisoformat(r["logical_date"]).isoformat() in dates
+    ]
     states = sorted({r["state"] for r in runs})
     if len(runs) != runs_wanted or states != ["success"]:
         raise RuntimeError(f"the {dag_id} backfill ended with {len(runs)} runs in {states}")
-    return {"seconds": round(seconds, 1), "runs": len(runs)}
+    return {
+        "seconds": round(seconds, 1),
+        "runs": len(runs),
+        "run_ids": sorted(r["dag_run_id"] for r in runs),
+    }
 
 
 def _free_port() -> int:
