@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from tests.conftest import PROJECT
-from tests.raw_counts import expected_warehouse
+from tests.support.raw_counts import expected_warehouse
 from tools.sample_data import write_sample_dataset
 
 
@@ -37,7 +37,9 @@ def test_demo_runs_end_to_end_on_an_embedded_warehouse(tmp_path):
     out = result.stdout
     assert "Warehouse: database sparkify_demo on a local PostgreSQL" in out
     assert out.count(": success in ") == 7
-    assert "row counts unchanged" in out
+    # The demo's own result is the last thing it prints: no shutdown logs, no warnings.
+    assert out.rstrip().endswith("row counts unchanged"), out[-2000:]
+    assert result.stderr == "", result.stderr[-2000:]
 
     hours = [dt.datetime(2018, 11, 2, h, tzinfo=dt.UTC) for h in range(14, 20)]
     expected = expected_warehouse(tmp_path / "demo" / "data", hours)
@@ -51,3 +53,26 @@ def test_demo_runs_end_to_end_on_an_embedded_warehouse(tmp_path):
     assert int(counts["time"]) == expected.time
     for title in ("Most played songs", "Busiest hours", "Paid versus free plays"):
         assert title in out
+
+
+def test_the_embedded_server_leaves_nothing_on_the_output_when_it_stops(tmp_path):
+    """pgserver logged its shutdown from an exit hook, after the program's last line (and into
+    pytest's closed stream, as a "--- Logging error ---" traceback after a green run)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPARKIFY"))}
+    program = (
+        "import logging, pathlib\n"
+        "logging.basicConfig(level=logging.INFO)  # as Airflow and pytest set it up\n"
+        "from tools.local_warehouse import postgres_server\n"
+        f"with postgres_server(pathlib.Path({str(tmp_path / 'pg')!r})) as url:\n"
+        "    print('the last line')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("the last line\n", "")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,10 +29,16 @@ def postgres_server(data_dir: Path) -> Iterator[str]:
     if named:
         yield named
         return
-    import pgserver
-
+    # pgserver logs every start and stop at INFO, even from its exit hook, after the program's
+    # own last line (and into pytest's closed stream): its warnings are enough.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # Where XDG_RUNTIME_DIR is unset (CI, containers), platformdirs warns that it uses /tmp.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import pgserver
+
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
