@@ -30,7 +30,7 @@ def assume_objects_exist():
     def one_object(root, key):
         key = key.lstrip("/")
         url = f"{root.url}/{key}"
-        return SourceObject(key=key, url=url, path=None, size=0, version="not listed offline")
+        return SourceObject(key=key, url=url, root=None, size=0, version="not listed offline")
 
     def listed_objects(root, prefix):
         return [one_object(root, prefix)]

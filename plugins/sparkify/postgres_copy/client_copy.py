@@ -134,6 +134,6 @@ def _opened_in_order(
 def _fetched(batch: list[SourceObject]) -> Iterator[tuple[SourceObject, io.IOBase]]:
     if not batch:
         return
-    contents = batch[0].path.fs.cat([source.path.path for source in batch])
+    contents = batch[0].root.fs.cat([source.fs_path for source in batch])
     for source in batch:
-        yield source, io.BytesIO(contents[source.path.path])
+        yield source, io.BytesIO(contents[source.fs_path])
