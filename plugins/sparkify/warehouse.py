@@ -72,6 +72,19 @@ class Warehouse:
         finally:
             conn.close()
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """A cursor whose every query sees the warehouse as of one moment, for reading.
+
+        Redshift's transactions are serializable already; PostgreSQL's default, READ
+        COMMITTED, takes a new snapshot for each statement, so a run loading meanwhile could
+        show one check its rows and the next one not.
+        """
+        with self.transaction() as cursor:
+            if self.dialect is Dialect.POSTGRES:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cursor
+
     def lock_statement(self, table_sql: str) -> str:
         """A statement that serialises writers of ``table_sql`` until the transaction ends.
 

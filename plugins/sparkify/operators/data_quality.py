@@ -44,6 +44,9 @@ def validate_check(check: Mapping[str, Any]) -> None:
 class DataQualityOperator(WarehouseOperator):
     """Run every check, log each result, and fail with a message that lists every failure.
 
+    The checks run in one read-only transaction, so they all see the warehouse as of one
+    moment, whatever other runs load meanwhile.
+
     Each check's SQL returns one value, compared with the expected one, for example
     ``{"name": "songplays_have_users", "sql": "SELECT COUNT(*) ...", "equal_to": 0}``. Checks
     are data: the DAG reads them from a YAML file, so adding one needs no Python. The SQL is
@@ -70,14 +73,13 @@ class DataQualityOperator(WarehouseOperator):
         self.checks = [dict(check) for check in checks]
 
     def execute(self, context: Context) -> None:
-        hook = self.get_db_hook()
         failures = []
-        for check in self.checks:
+        with self.warehouse.snapshot() as cursor:
+            results = [self._value(cursor, check["sql"]) for check in self.checks]
+        for check, actual in zip(self.checks, results, strict=True):
             (key,) = [k for k in COMPARISONS if k in check]
             compare, symbol = COMPARISONS[key]
             expected = check[key]
-            record = hook.get_first(check["sql"])
-            actual = record[0] if record else None
             passed = actual is not None and compare(actual, expected)
             self.log.info(
                 "%s %s: got %r, expected %s %r",
@@ -95,3 +97,9 @@ class DataQualityOperator(WarehouseOperator):
                 + "\n- ".join(failures)
             )
         self.log.info("All %d quality checks passed", len(self.checks))
+
+    @staticmethod
+    def _value(cursor, sql: str) -> Any:
+        cursor.execute(sql)
+        record = cursor.fetchone()
+        return record[0] if record else None
