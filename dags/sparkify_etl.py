@@ -67,7 +67,7 @@ with DAG(
 
     create_tables = WarehouseSqlOperator(
         task_id="create_tables",
-        conn_id=WAREHOUSE_CONN_ID,
+        redshift_conn_id=WAREHOUSE_CONN_ID,
         sql="create_tables.sql",
         doc_md="Creates the staging, fact and dimension tables if they do not exist yet "
         "(`include/sql/create_tables.sql`).",

@@ -370,48 +370,32 @@ SELECT
     WHERE source_key = 'log_data/2018/11/2018-11-15-events.json'
       AND page = 'NextSong'
       AND "ts" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "ts" < TIMESTAMP '2018-11-15 14:00:00.000000') AS staged_plays);
-COMMIT;
-BEGIN;
 SELECT COUNT(*) FROM "songplays"
 WHERE "start_time" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "start_time" < TIMESTAMP '2018-11-15 14:00:00.000000'
   AND (songplay_id IS NULL OR user_id IS NULL);
-COMMIT;
-BEGIN;
 SELECT COUNT(*) - COUNT(DISTINCT songplay_id) FROM "songplays"
 WHERE "start_time" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "start_time" < TIMESTAMP '2018-11-15 14:00:00.000000';
-COMMIT;
-BEGIN;
 SELECT COUNT(*) FROM "songplays" AS plays
 LEFT JOIN "users" AS users ON users.user_id = plays.user_id
 WHERE "plays"."start_time" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "plays"."start_time" < TIMESTAMP '2018-11-15 14:00:00.000000'
   AND users.user_id IS NULL;
-COMMIT;
-BEGIN;
 SELECT COUNT(*) FROM "songplays" AS plays
 LEFT JOIN "time" AS t ON t.start_time = plays.start_time
 WHERE "plays"."start_time" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "plays"."start_time" < TIMESTAMP '2018-11-15 14:00:00.000000'
   AND t.start_time IS NULL;
-COMMIT;
-BEGIN;
 SELECT LEAST(
   (SELECT COUNT(*) FROM "songs"),
   (SELECT COUNT(*) FROM "artists"));
-COMMIT;
-BEGIN;
 SELECT
   (SELECT COUNT(*) FROM "users" WHERE user_id IS NULL)
   + (SELECT COUNT(*) FROM "songs" WHERE song_id IS NULL)
   + (SELECT COUNT(*) FROM "artists" WHERE artist_id IS NULL)
   + (SELECT COUNT(*) FROM "time" WHERE start_time IS NULL);
-COMMIT;
-BEGIN;
 SELECT
   (SELECT COUNT(*) - COUNT(DISTINCT user_id) FROM "users")
   + (SELECT COUNT(*) - COUNT(DISTINCT song_id) FROM "songs")
   + (SELECT COUNT(*) - COUNT(DISTINCT artist_id) FROM "artists")
   + (SELECT COUNT(*) - COUNT(DISTINCT start_time) FROM "time");
-COMMIT;
-BEGIN;
 SELECT COUNT(*) FROM (
   SELECT user_id, MAX(ts) AS latest_ts FROM "staging_events"
   WHERE source_key = 'log_data/2018/11/2018-11-15-events.json'
