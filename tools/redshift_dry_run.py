@@ -41,10 +41,11 @@ def assume_objects_exist():
         yield
 
 
-def record_hour(dag, start: dt.datetime, source_url: str) -> Recording:
-    """Run every task of the hour starting at ``start`` against a recording connection."""
+def record_hour(dag, start: dt.datetime, source_url: str, copy_rows: int = 1) -> Recording:
+    """Run every task of the hour starting at ``start`` against a recording connection, whose
+    every COPY loads ``copy_rows``."""
     ddl, _ = render_task(dag, "create_tables", start, source_url)
-    recording = Recording(tables=columns_from_ddl(ddl.sql))
+    recording = Recording(tables=columns_from_ddl(ddl.sql), copy_rows=copy_rows)
     with recording_redshift(recording):
         for task_id in run_order(dag):
             recording.task_id = task_id

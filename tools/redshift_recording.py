@@ -8,7 +8,12 @@ few questions the operators ask the warehouse:
 - the columns of a table (information_schema), from the project's Redshift DDL, parsed by
   sqlglot;
 - the shape of a SELECT (``cursor.description``), from its SELECT list;
+- the rows a COPY loaded (``pg_last_copy_count()``), as ``copy_rows``;
 - counts and checks, with zeros: nothing is loaded, so there is nothing to count.
+
+It can also fail as Redshift does: a COPY that meets bad data (``rejected_lines``) aborts the
+transaction and leaves its rows in SYS_LOAD_ERROR_DETAIL and, on a provisioned cluster,
+STL_LOAD_ERRORS; a connection can drop in the middle of a COPY (``drop_connection_on``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from unittest import mock
 
 import sqlglot
 from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
+from redshift_connector.error import InterfaceError, ProgrammingError
 from sqlglot import exp
 
 _COLUMN_TYPES = [
@@ -69,6 +75,13 @@ class Recording:
     statements: list[tuple[str, str]] = field(default_factory=list)
     task_id: str = ""
     fail_on: str | None = None  # raise on a statement that contains this text
+    copy_rows: int = 1  # what pg_last_copy_count() answers after a COPY
+    # A COPY fails on bad data: these rows are what SYS_LOAD_ERROR_DETAIL holds of it (file,
+    # line, column, type, code, message), these STL_LOAD_ERRORS (the same and the raw value;
+    # None: the view does not exist, as on Serverless).
+    rejected_lines: list[tuple] | None = None
+    stl_load_errors: list[tuple] | None = None
+    drop_connection_on: str | None = None  # the connection drops on a statement containing this
 
     def add(self, statement: str) -> None:
         self.statements.append((self.task_id, statement.strip()))
@@ -81,16 +94,48 @@ class RecordingCursor:
         self.rowcount = 0
         self._rows: list[tuple] = []
 
+    @property
+    def connection(self) -> RecordingConnection:
+        return self._connection
+
     def execute(self, statement: str, parameters=None) -> None:
         recording = self._connection.recording
+        self._connection.check_alive()
         self._connection.begin_if_needed()
         text = _interpolate(statement, parameters)
         recording.add(text)
+        if self._connection.aborted:
+            raise ProgrammingError(_server_error("25P02", "current transaction is aborted"))
         if recording.fail_on and recording.fail_on in text:
             raise RuntimeError(f"error from the recording connection while running: {text}")
+        if recording.drop_connection_on and recording.drop_connection_on in text:
+            self._connection.dropped = True
+            raise InterfaceError("BrokenPipe: server socket closed")
+        if text.startswith("COPY ") and recording.rejected_lines:
+            self._connection.aborted = True
+            table = text.split()[1].strip('"')
+            raise ProgrammingError(
+                _server_error(
+                    "XX000",
+                    f"Load into table '{table}' failed.  Check 'sys_load_error_detail' system "
+                    "table for details.",
+                )
+            )
         self.description, self._rows = self._answer(text, parameters)
 
     def _answer(self, text: str, parameters) -> tuple[list | None, list[tuple]]:
+        recording = self._connection.recording
+        if "FROM sys_load_error_detail" in text:
+            return [(f"column_{n}",) for n in range(6)], list(recording.rejected_lines or [])
+        if "FROM stl_load_errors" in text:
+            if recording.stl_load_errors is None:
+                self._connection.aborted = True
+                raise ProgrammingError(
+                    _server_error("42P01", 'relation "stl_load_errors" does not exist')
+                )
+            return [(f"column_{n}",) for n in range(7)], list(recording.stl_load_errors)
+        if text == "SELECT pg_last_copy_count()":
+            return [("pg_last_copy_count",)], [(recording.copy_rows,)]
         if "information_schema.columns" in text:
             table = parameters[1]
             return [(n,) for n in ("column_name", "data_type", "length", "nullable")], list(
@@ -125,6 +170,12 @@ class RecordingConnection:
         self.autocommit = False
         self.in_transaction = False
         self.last_select = None
+        self.aborted = False  # a statement failed: only ROLLBACK is accepted
+        self.dropped = False
+
+    def check_alive(self) -> None:
+        if self.dropped:
+            raise InterfaceError("BrokenPipe: server socket closed")
 
     def begin_if_needed(self) -> None:
         if not self.autocommit and not self.in_transaction:
@@ -135,17 +186,26 @@ class RecordingConnection:
         return RecordingCursor(self)
 
     def commit(self) -> None:
+        self.check_alive()
         if self.in_transaction:
             self.recording.add("COMMIT")
             self.in_transaction = False
 
     def rollback(self) -> None:
+        self.check_alive()
+        self.aborted = False
         if self.in_transaction:
             self.recording.add("ROLLBACK")
             self.in_transaction = False
 
     def close(self) -> None:
-        self.rollback()
+        if not self.dropped:
+            self.rollback()
+
+
+def _server_error(code: str, message: str) -> dict:
+    """An error as redshift_connector raises it: the server's fields, as a dict."""
+    return {"S": "ERROR", "C": code, "M": message, "F": "recording", "L": "1", "R": "recording"}
 
 
 def _interpolate(statement: str, parameters) -> str:

@@ -55,7 +55,9 @@ class Warehouse:
     def transaction(self) -> Iterator[Any]:
         """Yield a cursor inside one transaction: commit if the block succeeds, else roll back.
 
-        Every load runs in one of these, so a failed task leaves the warehouse as it was.
+        Every load runs in one of these, so a failed task leaves the warehouse as it was. If
+        the connection is gone, the server has rolled back already: the block's own error is
+        the one raised, not the failed rollback's.
         """
         conn = self.hook.get_conn()
         try:
@@ -65,12 +67,15 @@ class Warehouse:
                 yield cursor
                 conn.commit()
             except BaseException:
-                conn.rollback()
+                with contextlib.suppress(Exception):
+                    conn.rollback()
                 raise
             finally:
-                cursor.close()
+                with contextlib.suppress(Exception):
+                    cursor.close()
         finally:
-            conn.close()
+            with contextlib.suppress(Exception):
+                conn.close()
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Any]:

@@ -4,7 +4,9 @@ One COPY per exact object, or one per prefix. COPY reads every object whose key 
 its FROM, so an exact key is only used once its listing shows that no other object shares it as
 a prefix (``...events.json.bak`` fails the task). Rows of an exact object are tagged with its
 key where the target has a source column; a prefix cannot say which object a row came from, so
-it cannot be combined with one. The statement, credentials and masking are in ``statement``.
+it cannot be combined with one. A COPY that loads no rows from bytes that are there fails: the
+format or the JSONPaths file does not fit the data. The statement, credentials and masking are
+in ``statement``; reading what Redshift recorded of a failed load is in ``load_errors``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.identifiers import quote_identifier
 from sparkify.redshift_copy.statement import (
     RedshiftCopyError,
+    RedshiftLoadError,
     copy_access,
     copy_statement,
     mask_credentials,
@@ -24,7 +27,7 @@ from sparkify.redshift_copy.statement import (
 )
 from sparkify.source import Selection
 
-__all__ = ["RedshiftCopyError", "copy_objects", "mask_credentials"]
+__all__ = ["RedshiftCopyError", "RedshiftLoadError", "copy_objects", "mask_credentials"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,9 @@ def copy_objects(cursor, target: CopyTarget, selection: Selection, options: Copy
             "which object a row came from"
         )
     if selection.prefix:
-        loads = [(f"{root.url}/{key}", None) for key in selection.keys]
+        loads = [
+            (f"{root.url}/{key}", None, _bytes_under(selection, key)) for key in selection.keys
+        ]
     else:
         for source in selection.objects:
             if source.sharing_prefix:
@@ -49,18 +54,29 @@ def copy_objects(cursor, target: CopyTarget, selection: Selection, options: Copy
                     f"object(s) whose keys start with it, e.g. {source.sharing_prefix[0]}; "
                     "move them away or rename the key"
                 )
-        loads = [(o.url, o.key) for o in selection.objects]
+        loads = [(o.url, o.key, o.size) for o in selection.objects]
     credentials, region = copy_access(root.conn_id)
     jsonpaths = root.object(options.jsonpaths_key).url if options.jsonpaths_key else None
     names = [c.name for c in target.columns]
     rows = 0
-    for from_url, key in loads:
+    for from_url, key, size in loads:
         statement = copy_statement(
             target.table_sql, names, from_url, options, credentials, region, jsonpaths
         )
         log.info("Running %s", mask_credentials(statement))
-        rows += run_copy(cursor, statement)
+        loaded = run_copy(cursor, statement)
+        if loaded == 0 and size:
+            raise SourceDataError(
+                f"COPY FROM {from_url} loaded 0 rows from {size} bytes: its records do not fit "
+                f"FORMAT AS JSON {jsonpaths or options.json_format!r}"
+            )
+        rows += loaded
         if target.source_column:
             tag = quote_identifier(target.source_column)
             cursor.execute(f"UPDATE {target.table_sql} SET {tag} = %s WHERE {tag} IS NULL", [key])
     return rows
+
+
+def _bytes_under(selection: Selection, prefix: str) -> int:
+    """The bytes the listing found under ``prefix``: what a COPY FROM it reads."""
+    return sum(o.size or 0 for o in selection.objects if o.key.startswith(prefix))

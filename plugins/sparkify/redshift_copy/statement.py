@@ -4,7 +4,8 @@ Credentials come from the aws connection, in this order: the IAM role in its ext
 ``role_arn``; else the access key, secret and session token the connection resolves to. The
 statement carries them, so it is never logged or raised as is: every credential is registered
 with Airflow's secrets masker, logs get ``mask_credentials``' form, and a failed COPY is
-re-raised with a masked message and without the driver's original exception attached.
+re-raised with a masked message and without the driver's original exception attached, naming
+the rejected lines where Redshift recorded them (``load_errors``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from airflow.sdk.log import mask_secret
 
 from sparkify.copy_options import CopyOptions
+from sparkify.errors import SourceDataError
 from sparkify.identifiers import quote_identifier
+from sparkify.redshift_copy.load_errors import recorded_load_errors
 
 
 def _literal(text: str) -> str:
@@ -103,24 +106,47 @@ def copy_statement(
 
 
 class RedshiftCopyError(RuntimeError):
-    """A COPY that Redshift refused; the message has every credential masked.
+    """A COPY that failed for a reason Redshift did not record as bad input.
 
-    Not an AirflowFailException: a COPY can fail for passing reasons (a dropped connection, a
-    throttled S3), so it keeps its retries. Redshift records the failing file and line in
-    STL_LOAD_ERRORS (SYS_LOAD_ERROR_DETAIL on Serverless).
+    Not an AirflowFailException: a dropped connection or a throttled S3 passes, so it keeps its
+    retries. The message has every credential masked.
     """
 
 
+class RedshiftLoadError(SourceDataError):
+    """A COPY that Redshift refused for its data: the rejected lines, named. Retrying cannot
+    mend a file, so the task fails at once."""
+
+
 def run_copy(cursor, statement: str) -> int:
-    """Run ``statement``; return the rows it loaded (``pg_last_copy_count()``)."""
+    """Run ``statement``; return the rows it loaded (``pg_last_copy_count()``).
+
+    If it fails, what Redshift recorded of the load decides: rejected lines are bad input, and
+    the error names each one (file, line, column, reason, value); anything else, a connection
+    that dropped included, is a RedshiftCopyError that Airflow retries.
+    """
     try:
         cursor.execute(statement)
     except Exception as exc:
-        raise RedshiftCopyError(
-            f"COPY failed: {mask_credentials(str(exc))}\nStatement: {mask_credentials(statement)}"
-        ) from None
+        raise _copy_failure(cursor, statement, exc) from None
     cursor.execute("SELECT pg_last_copy_count()")
     return cursor.fetchone()[0]
+
+
+def _copy_failure(cursor, statement: str, exc: Exception) -> Exception:
+    said = mask_credentials(str(exc))
+    try:
+        rejected = recorded_load_errors(cursor.connection)
+    except Exception as lookup:  # noqa: BLE001 - the session is gone: nothing more to learn
+        said += f"\n(the load errors could not be read: {mask_credentials(str(lookup))})"
+        rejected = []
+    if rejected:
+        return RedshiftLoadError(
+            f"COPY rejected its input: {said}\n"
+            + "\n".join(f"- {error.describe()}" for error in rejected)
+            + f"\nStatement: {mask_credentials(statement)}"
+        )
+    return RedshiftCopyError(f"COPY failed: {said}\nStatement: {mask_credentials(statement)}")
 
 
 _SECRET_CLAUSE = re.compile(
