@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 from tools.airflow_env import AIRFLOW
@@ -12,10 +13,18 @@ def dags_test(env: dict[str, str], logical_date: str, timeout: float = 300):
 
     Returns the CompletedProcess; its returncode is 0 only if the run succeeded.
     """
-    return subprocess.run(
-        [AIRFLOW, "dags", "test", "sparkify_etl", logical_date],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return dags_test_of(env, "sparkify_etl", logical_date, timeout=timeout)
+
+
+def dags_test_of(
+    env: dict[str, str],
+    dag_id: str,
+    logical_date: str | None = None,
+    conf: dict | None = None,
+    timeout: float = 300,
+):
+    """``airflow dags test <dag_id> [<logical_date>] [--conf <conf>]``, as ``dags_test``."""
+    command = [AIRFLOW, "dags", "test", dag_id]
+    command += [logical_date] if logical_date else []
+    command += ["--conf", json.dumps(conf)] if conf is not None else []
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,266 @@
+"""sparkify_warehouse_admin: create, inspect, pause, resume and delete the Redshift warehouse.
+
+Triggered by hand from the UI's form (no schedule). Built on the amazon provider: its cluster
+operators and sensor where they exist, boto3 through its AWS hook for IAM and the security
+group. Everything it creates carries the tag ``created-by: sparkify_warehouse_admin``, and
+delete removes only what carries it. See docs/aws.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.operators.redshift_cluster import (
+    RedshiftCreateClusterOperator,
+    RedshiftDeleteClusterOperator,
+    RedshiftPauseClusterOperator,
+    RedshiftResumeClusterOperator,
+)
+from airflow.providers.amazon.aws.sensors.redshift_cluster import RedshiftClusterSensor
+from airflow.sdk import DAG, Param, task
+from sparkify.warehouse_admin import TAGS, WarehouseNames, cluster, iam_role, network
+
+AWS_CONN_ID = "aws_default"
+ADMIN_CONN_ID = "redshift_admin"  # login and password of the cluster's master user
+COST_WARNING = (
+    "A provisioned cluster bills for every hour it exists and is not paused; a paused one "
+    "still bills for its storage. Delete it when you are done."
+)
+NONE_FAILED = "none_failed_min_one_success"
+CLUSTER = "{{ params.cluster_id }}"
+REGION = "{{ params.region }}"
+
+
+def _client(service: str, region: str):
+    return AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type=service, region_name=region).conn
+
+
+def _redshift(params):
+    return _client("redshift", params["region"])
+
+
+with DAG(
+    dag_id="sparkify_warehouse_admin",
+    description="Create, inspect, pause, resume or delete the Redshift warehouse",
+    schedule=None,
+    start_date=dt.datetime(2018, 11, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "sparkify", "retries": 0},
+    tags=["sparkify", "admin"],
+    doc_md=__doc__ + f"\n\n**Cost.** {COST_WARNING}",
+    params={
+        "action": Param(
+            "status",
+            enum=["create", "status", "pause", "resume", "delete"],
+            description="What to do. " + COST_WARNING,
+        ),
+        "cluster_id": Param("sparkify-warehouse", type="string", pattern="^[a-z][a-z0-9-]{0,62}$"),
+        "region": Param("us-west-2", type="string", description="Where the warehouse lives"),
+        "node_type": Param("ra3.large", type="string", description="create: the node type"),
+        "number_of_nodes": Param(
+            1, type="integer", minimum=1, description="create: 1 is single-node"
+        ),
+        "allowed_cidr": Param(
+            "",
+            type="string",
+            description="create: the only address range that may reach port 5439, "
+            "e.g. 203.0.113.7/32. Required; 0.0.0.0/0 only if you write it.",
+        ),
+        "source_bucket": Param(
+            "udacity-dend", type="string", description="create: the bucket COPY may read"
+        ),
+        "source_region": Param("us-west-2", type="string", description="the bucket's region"),
+    },
+) as dag:
+
+    @task.branch
+    def choose_action(params=None) -> str:
+        """The first task of the chosen action; a create without a CIDR stops here."""
+        if params["action"] == "create":
+            network.checked_cidr(params["allowed_cidr"])
+        return {
+            "create": "ensure_role",
+            "status": "report_status",
+            "pause": "cluster_to_pause",
+            "resume": "cluster_to_resume",
+            "delete": "cluster_to_delete",
+        }[params["action"]]
+
+    @task
+    def ensure_role(params=None) -> str:
+        """The IAM role COPY assumes: read-only on the source bucket."""
+        caller = _client("sts", params["region"]).get_caller_identity()["Arn"]
+        return iam_role.ensure_role(
+            _client("iam", params["region"]),
+            WarehouseNames(params["cluster_id"]).role_name,
+            params["source_bucket"],
+            workers=iam_role.principal_of(caller),
+        )
+
+    @task
+    def ensure_security_group(params=None) -> str:
+        """Port 5439 open to the CIDR given, and to nothing else."""
+        return network.ensure_security_group(
+            _client("ec2", params["region"]),
+            WarehouseNames(params["cluster_id"]).security_group_name,
+            network.checked_cidr(params["allowed_cidr"]),
+        )
+
+    @task.branch
+    def cluster_to_create(params=None) -> str:
+        """Create the cluster unless it exists already (a second create only waits for it)."""
+        found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
+        return "wait_available" if found else "create_cluster"
+
+    @task(multiple_outputs=True)
+    def cluster_spec(params=None) -> dict:
+        """The node type and count, typed as the API wants them (templates render text)."""
+        nodes = params["number_of_nodes"]
+        return {
+            "node_type": params["node_type"],
+            "number_of_nodes": nodes,
+            "cluster_type": "single-node" if nodes == 1 else "multi-node",
+        }
+
+    role_arn = ensure_role()
+    security_group_id = ensure_security_group()
+    spec = cluster_spec()
+    create_cluster = RedshiftCreateClusterOperator(
+        task_id="create_cluster",
+        cluster_identifier=CLUSTER,
+        node_type=spec["node_type"],
+        number_of_nodes=spec["number_of_nodes"],
+        cluster_type=spec["cluster_type"],
+        master_username=f"{{{{ conn.{ADMIN_CONN_ID}.login }}}}",
+        master_user_password=f"{{{{ conn.{ADMIN_CONN_ID}.password }}}}",
+        db_name="dev",
+        vpc_security_group_ids=[security_group_id],
+        iam_roles=[role_arn],
+        publicly_accessible=True,
+        encrypted=True,
+        tags=TAGS,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+    )
+    wait_available = RedshiftClusterSensor(
+        task_id="wait_available",
+        cluster_identifier=CLUSTER,
+        target_status="available",
+        poke_interval=30,
+        timeout=3600,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+        trigger_rule=NONE_FAILED,
+    )
+
+    @task
+    def print_connections(role_arn: str, params=None) -> dict:
+        """The connections to set for the pipeline; the password stays in redshift_admin."""
+        found = cluster.describe(_redshift(params), params["cluster_id"])
+        settings = cluster.connection_settings(found, role_arn, params["source_region"])
+        for name, value in settings.items():
+            print(f"{name}='{value}'")
+        return cluster.summary(found)
+
+    @task
+    def report_status(params=None) -> dict | None:
+        """The cluster's state, endpoint, role and security groups; None if there is none."""
+        found = cluster.describe(_redshift(params), params["cluster_id"])
+        print(cluster.summary(found) if found else f"No cluster {params['cluster_id']}")
+        return cluster.summary(found) if found else None
+
+    @task.branch
+    def cluster_to_pause(params=None) -> str:
+        found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
+        if found is None:
+            raise RuntimeError(f"no cluster {params['cluster_id']} to pause")
+        return "pause_cluster" if found["ClusterStatus"] != "paused" else "wait_paused"
+
+    @task.branch
+    def cluster_to_resume(params=None) -> str:
+        found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
+        if found is None:
+            raise RuntimeError(f"no cluster {params['cluster_id']} to resume")
+        return "resume_cluster" if found["ClusterStatus"] == "paused" else "wait_resumed"
+
+    @task.branch
+    def cluster_to_delete(params=None) -> str:
+        """Delete the cluster if there is one; the role and group go either way."""
+        found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
+        return "delete_cluster" if found else "delete_security_group"
+
+    pause_cluster = RedshiftPauseClusterOperator(
+        task_id="pause_cluster",
+        cluster_identifier=CLUSTER,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+    )
+    wait_paused = RedshiftClusterSensor(
+        task_id="wait_paused",
+        cluster_identifier=CLUSTER,
+        target_status="paused",
+        poke_interval=30,
+        timeout=3600,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+        trigger_rule=NONE_FAILED,
+    )
+    resume_cluster = RedshiftResumeClusterOperator(
+        task_id="resume_cluster",
+        cluster_identifier=CLUSTER,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+    )
+    wait_resumed = RedshiftClusterSensor(
+        task_id="wait_resumed",
+        cluster_identifier=CLUSTER,
+        target_status="available",
+        poke_interval=30,
+        timeout=3600,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+        trigger_rule=NONE_FAILED,
+    )
+    delete_cluster = RedshiftDeleteClusterOperator(
+        task_id="delete_cluster",
+        cluster_identifier=CLUSTER,
+        skip_final_cluster_snapshot=True,
+        wait_for_completion=True,
+        poll_interval=30,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+    )
+
+    @task(trigger_rule=NONE_FAILED)
+    def delete_security_group(params=None) -> bool:
+        return network.delete_security_group(
+            _client("ec2", params["region"]),
+            WarehouseNames(params["cluster_id"]).security_group_name,
+        )
+
+    @task(trigger_rule=NONE_FAILED)
+    def delete_role(params=None) -> bool:
+        return iam_role.delete_role(
+            _client("iam", params["region"]), WarehouseNames(params["cluster_id"]).role_name
+        )
+
+    choose = choose_action()
+    to_create, to_pause, to_resume, to_delete = (
+        cluster_to_create(),
+        cluster_to_pause(),
+        cluster_to_resume(),
+        cluster_to_delete(),
+    )
+    status = report_status()
+    removed_group = delete_security_group()
+    choose >> [role_arn, status, to_pause, to_resume, to_delete]
+    role_arn >> security_group_id >> spec >> to_create >> [create_cluster, wait_available]
+    create_cluster >> wait_available >> print_connections(role_arn)
+    to_pause >> [pause_cluster, wait_paused]
+    pause_cluster >> wait_paused
+    to_resume >> [resume_cluster, wait_resumed]
+    resume_cluster >> wait_resumed
+    to_delete >> [delete_cluster, removed_group]
+    delete_cluster >> removed_group >> delete_role()

@@ -1,0 +1,35 @@
+"""Provisioning the Redshift warehouse from Airflow, as the original notebook did by hand.
+
+What the admin DAG creates, it tags (``created-by: sparkify_warehouse_admin``), and it deletes
+only what carries that tag: the IAM role Redshift assumes to read the source bucket, the
+security group that opens port 5439 to one CIDR, and the cluster. Each step looks before it
+acts, so creating twice and deleting what is already gone both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TAG_KEY = "created-by"
+TAG_VALUE = "sparkify_warehouse_admin"
+TAGS = [{"Key": TAG_KEY, "Value": TAG_VALUE}]
+
+
+def is_ours(tags: list[dict] | None) -> bool:
+    """Whether AWS tags (``[{"Key": ..., "Value": ...}]``) say the admin DAG made this."""
+    return any(t.get("Key") == TAG_KEY and t.get("Value") == TAG_VALUE for t in tags or [])
+
+
+@dataclass(frozen=True)
+class WarehouseNames:
+    """The names of everything one warehouse is made of, derived from its cluster id."""
+
+    cluster_id: str
+
+    @property
+    def role_name(self) -> str:
+        return f"{self.cluster_id}-s3-read"
+
+    @property
+    def security_group_name(self) -> str:
+        return f"{self.cluster_id}-ingress"

@@ -1,0 +1,143 @@
+"""The admin DAG, end to end through ``airflow dags test``, against moto's server.
+
+moto stands in for Redshift, IAM, EC2 and STS on one loopback endpoint (the ``aws_default``
+connection's ``endpoint_url``), so nothing here can reach AWS. Each action is a whole DAG run
+with the form's parameters as its conf; what it left behind is read back with boto3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import boto3
+import pytest
+
+from tests.support.dags_test import dags_test_of
+from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection
+from tools.airflow_env import airflow_environment, migrate_metadata_db
+
+CLUSTER = "sparkify-admin-test"
+MASTER_PASSWORD = "Master-Pa55word-never-logged"
+CIDR = "203.0.113.7/32"
+
+
+@pytest.fixture(scope="module")
+def admin_env(tmp_path_factory, s3_endpoint):
+    home = tmp_path_factory.mktemp("admin-airflow")
+    env = airflow_environment(home, "{}", "file:///unused")
+    migrate_metadata_db(env)
+    env["AIRFLOW_CONN_AWS_DEFAULT"] = aws_connection(s3_endpoint)
+    env["AIRFLOW_CONN_REDSHIFT_ADMIN"] = json.dumps(
+        {"conn_type": "generic", "login": "sparkify_admin", "password": MASTER_PASSWORD}
+    )
+    return env
+
+
+def client(endpoint: str, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-west-2",
+    )
+
+
+def run(env, **conf):
+    """One run of the admin DAG with ``conf``; its output, after asserting how it ended."""
+    expect = conf.pop("expect", "success")
+    conf = {"cluster_id": CLUSTER, "region": "us-west-2", **conf}
+    result = dags_test_of(env, "sparkify_warehouse_admin", conf=conf)
+    output = result.stdout + result.stderr
+    assert (result.returncode == 0) == (expect == "success"), output[-4000:]
+    assert MASTER_PASSWORD not in output
+    return output
+
+
+def ours(tags) -> bool:
+    return {"Key": "created-by", "Value": "sparkify_warehouse_admin"} in (tags or [])
+
+
+def left_behind(endpoint: str) -> dict:
+    redshift, iam, ec2 = (client(endpoint, s) for s in ("redshift", "iam", "ec2"))
+    clusters = [c for c in redshift.describe_clusters()["Clusters"] if ours(c.get("Tags"))]
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(CLUSTER)]
+    groups = [
+        g
+        for g in ec2.describe_security_groups()["SecurityGroups"]
+        if g["GroupName"].startswith(CLUSTER)
+    ]
+    return {"clusters": clusters, "roles": roles, "groups": groups}
+
+
+def test_create_requires_a_cidr_and_creates_nothing_without_one(admin_env, s3_endpoint):
+    output = run(admin_env, action="create", expect="failed")
+    assert "allowed_cidr is required" in output
+    assert left_behind(s3_endpoint) == {"clusters": [], "roles": [], "groups": []}
+
+
+def test_create_status_pause_resume_delete_twice_each(admin_env, s3_endpoint):
+    created = run(admin_env, action="create", allowed_cidr=CIDR, source_bucket="sparkify-src")
+    run(admin_env, action="create", allowed_cidr=CIDR, source_bucket="sparkify-src")
+    found = left_behind(s3_endpoint)
+    assert len(found["clusters"]) == 1 and found["roles"] == [f"{CLUSTER}-s3-read"]
+    (cluster,) = found["clusters"]
+    assert cluster["ClusterIdentifier"] == CLUSTER and cluster["Encrypted"] is True
+    assert cluster["NumberOfNodes"] == 1 and cluster["MasterUsername"] == "sparkify_admin"
+    (group,) = found["groups"]
+    assert [g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]] == [group["GroupId"]]
+    ingress = [(p["FromPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]]
+    assert ingress == [(5439, CIDR)]  # the CIDR given, once, and nothing wider
+    role = client(s3_endpoint, "iam").get_role(RoleName=f"{CLUSTER}-s3-read")["Role"]
+    assert [r["IamRoleArn"] for r in cluster["IamRoles"]] == [role["Arn"]]
+    policy = client(s3_endpoint, "iam").get_role_policy(
+        RoleName=f"{CLUSTER}-s3-read", PolicyName="read-source-bucket"
+    )["PolicyDocument"]
+    resources = {r for s in policy["Statement"] for r in [s["Resource"]]}
+    assert resources == {"arn:aws:s3:::sparkify-src", "arn:aws:s3:::sparkify-src/*"}
+    # The connections to set, printed: the endpoint and role, never the password.
+    printed = json.loads(created.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
+    assert printed["host"] == cluster["Endpoint"]["Address"] and printed["port"] == 5439
+    assert f'"role_arn": "{role["Arn"]}"' in created
+
+    assert "'status': 'available'" in run(admin_env, action="status")
+    for _ in range(2):
+        run(admin_env, action="pause")
+        assert cluster_status(s3_endpoint) == "paused"
+    for _ in range(2):
+        run(admin_env, action="resume")
+        assert cluster_status(s3_endpoint) == "available"
+
+    for _ in range(2):
+        run(admin_env, action="delete")
+        assert left_behind(s3_endpoint) == {"clusters": [], "roles": [], "groups": []}
+    assert f"No cluster {CLUSTER}" in run(admin_env, action="status")
+
+
+def test_delete_leaves_what_it_did_not_create(admin_env, s3_endpoint):
+    ec2 = client(s3_endpoint, "ec2")
+    group_id = ec2.create_security_group(
+        GroupName=f"{CLUSTER}-ingress", Description="someone else's"
+    )["GroupId"]
+    try:
+        output = run(admin_env, action="delete", expect="failed")
+        assert "was not made by this DAG" in output
+        assert ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    finally:
+        ec2.delete_security_group(GroupId=group_id)
+
+
+def cluster_status(endpoint: str) -> str:
+    redshift = client(endpoint, "redshift")
+    return redshift.describe_clusters(ClusterIdentifier=CLUSTER)["Clusters"][0]["ClusterStatus"]
+
+
+def test_the_form_warns_of_the_cost(admin_env):
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=os.path.join(os.path.dirname(__file__), "..", "dags")).dags[
+        "sparkify_warehouse_admin"
+    ]
+    assert "bills for every hour" in dag.params.get_param("action").description
+    assert dag.params["allowed_cidr"] == ""  # no default range, let alone 0.0.0.0/0
