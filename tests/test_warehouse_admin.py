@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+from pathlib import Path
 
 import boto3
 import pytest
@@ -100,6 +102,13 @@ def test_create_status_pause_resume_delete_twice_each(admin_env, s3_endpoint):
     printed = json.loads(created.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
     assert printed["host"] == cluster["Endpoint"]["Address"] and printed["port"] == 5439
     assert f'"role_arn": "{role["Arn"]}"' in created
+    # What the UI shows as the task's rendered template: the master user, masked password.
+    metadata = sqlite3.connect(Path(admin_env["AIRFLOW_HOME"]) / "airflow.db")
+    rendered = metadata.execute(
+        "SELECT rendered_fields FROM rendered_task_instance_fields WHERE task_id = 'create_cluster'"
+    ).fetchall()
+    assert rendered and "sparkify_admin" in str(rendered)
+    assert MASTER_PASSWORD not in str(rendered)
 
     assert "'status': 'available'" in run(admin_env, action="status")
     for _ in range(2):
