@@ -1,9 +1,10 @@
 """sparkify_warehouse_admin: create, inspect, pause, resume and delete the Redshift warehouse.
 
-Triggered by hand from the UI's form (no schedule). Built on the amazon provider: its cluster
-operators and sensor where they exist, boto3 through its AWS hook for IAM and the security
-group. Everything it creates carries the tag ``created-by: sparkify_warehouse_admin``, and
-delete removes only what carries it. See docs/aws.md.
+Triggered by hand from the UI's form (no schedule), for a provisioned cluster or a Serverless
+namespace and workgroup. Built on the amazon provider: its cluster operators and sensor where
+they exist, boto3 through its AWS hook for IAM, the security group and Serverless. Everything
+it creates carries the tag ``created-by: sparkify_warehouse_admin``, and delete removes only what
+carries it. See docs/aws.md.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from airflow.providers.amazon.aws.operators.redshift_cluster import (
     RedshiftResumeClusterOperator,
 )
 from airflow.providers.amazon.aws.sensors.redshift_cluster import RedshiftClusterSensor
-from airflow.sdk import DAG, Param, task
-from sparkify.warehouse_admin import TAGS, WarehouseNames, cluster, iam_role, network
+from airflow.sdk import DAG, BaseHook, Param, task
+from sparkify.warehouse_admin import TAGS, WarehouseNames, cluster, iam_role, network, serverless
 
 AWS_CONN_ID = "aws_default"
 ADMIN_CONN_ID = "redshift_admin"  # login and password of the cluster's master user
 COST_WARNING = (
     "A provisioned cluster bills for every hour it exists and is not paused; a paused one "
-    "still bills for its storage. Delete it when you are done."
+    "still bills for its storage. Serverless bills compute only while queries run, from its "
+    "base capacity up, and storage. Delete what you created when you are done."
 )
 NONE_FAILED = "none_failed_min_one_success"
 CLUSTER = "{{ params.cluster_id }}"
@@ -56,11 +58,22 @@ with DAG(
             enum=["create", "status", "pause", "resume", "delete"],
             description="What to do. " + COST_WARNING,
         ),
+        "kind": Param(
+            "provisioned",
+            enum=["provisioned", "serverless"],
+            description="A provisioned cluster, or a Serverless namespace and workgroup",
+        ),
         "cluster_id": Param("sparkify-warehouse", type="string", pattern="^[a-z][a-z0-9-]{0,62}$"),
         "region": Param("us-west-2", type="string", description="Where the warehouse lives"),
         "node_type": Param("ra3.large", type="string", description="create: the node type"),
         "number_of_nodes": Param(
             1, type="integer", minimum=1, description="create: 1 is single-node"
+        ),
+        "base_capacity": Param(
+            8,
+            type="integer",
+            minimum=8,
+            description="create, serverless: base RPUs (8 is the least)",
         ),
         "allowed_cidr": Param(
             "",
@@ -111,6 +124,8 @@ with DAG(
     @task.branch
     def cluster_to_create(params=None) -> str:
         """Create the cluster unless it exists already (a second create only waits for it)."""
+        if params["kind"] == "serverless":
+            return "create_serverless"
         found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
         return "wait_available" if found else "create_cluster"
 
@@ -165,14 +180,46 @@ with DAG(
         return cluster.summary(found)
 
     @task
+    def create_serverless(role_arn: str, security_group_id: str, params=None) -> dict:
+        """The namespace and workgroup, made if missing, once available; the connections."""
+        admin = BaseHook.get_connection(ADMIN_CONN_ID)
+        client = _client("redshift-serverless", params["region"])
+        group = serverless.ensure(
+            client,
+            params["cluster_id"],
+            admin.login,
+            admin.password,
+            role_arn,
+            params["base_capacity"],
+            security_group_id,
+        )
+        settings = serverless.connection_settings(
+            group, admin.login, role_arn, params["source_region"]
+        )
+        for name, value in settings.items():
+            print(f"{name}='{value}'")
+        return serverless.summary(client, params["cluster_id"])
+
+    @task
     def report_status(params=None) -> dict | None:
-        """The cluster's state, endpoint, role and security groups; None if there is none."""
-        found = cluster.describe(_redshift(params), params["cluster_id"])
-        print(cluster.summary(found) if found else f"No cluster {params['cluster_id']}")
-        return cluster.summary(found) if found else None
+        """The warehouse's state, endpoint, role and network; None if there is none."""
+        if params["kind"] == "serverless":
+            found = serverless.summary(
+                _client("redshift-serverless", params["region"]), params["cluster_id"]
+            )
+        else:
+            described = cluster.describe(_redshift(params), params["cluster_id"])
+            found = cluster.summary(described) if described else None
+        print(found if found else f"No {params['kind']} warehouse {params['cluster_id']}")
+        return found
+
+    def _refuse_serverless(params, action: str) -> None:
+        if params["kind"] == "serverless":
+            raise ValueError(f"Serverless cannot {action}: it bills compute only while queries run")
 
     @task.branch
     def cluster_to_pause(params=None) -> str:
+        _refuse_serverless(params, "pause")
         found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
         if found is None:
             raise RuntimeError(f"no cluster {params['cluster_id']} to pause")
@@ -180,6 +227,7 @@ with DAG(
 
     @task.branch
     def cluster_to_resume(params=None) -> str:
+        _refuse_serverless(params, "resume")
         found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
         if found is None:
             raise RuntimeError(f"no cluster {params['cluster_id']} to resume")
@@ -188,6 +236,8 @@ with DAG(
     @task.branch
     def cluster_to_delete(params=None) -> str:
         """Delete the cluster if there is one; the role and group go either way."""
+        if params["kind"] == "serverless":
+            return "delete_serverless"
         found = cluster.ours_or_none(_redshift(params), params["cluster_id"])
         return "delete_cluster" if found else "delete_security_group"
 
@@ -233,6 +283,13 @@ with DAG(
         region_name=REGION,
     )
 
+    @task
+    def delete_serverless(params=None) -> bool:
+        """The workgroup (waiting until it is gone), then the namespace, without a snapshot."""
+        return serverless.delete(
+            _client("redshift-serverless", params["region"]), params["cluster_id"]
+        )
+
     @task(trigger_rule=NONE_FAILED)
     def delete_security_group(params=None) -> bool:
         return network.delete_security_group(
@@ -258,9 +315,11 @@ with DAG(
     choose >> [role_arn, status, to_pause, to_resume, to_delete]
     role_arn >> security_group_id >> spec >> to_create >> [create_cluster, wait_available]
     create_cluster >> wait_available >> print_connections(role_arn)
+    to_create >> create_serverless(role_arn, security_group_id)
     to_pause >> [pause_cluster, wait_paused]
     pause_cluster >> wait_paused
     to_resume >> [resume_cluster, wait_resumed]
     resume_cluster >> wait_resumed
-    to_delete >> [delete_cluster, removed_group]
-    delete_cluster >> removed_group >> delete_role()
+    removed_serverless = delete_serverless()
+    to_delete >> [delete_cluster, removed_serverless, removed_group]
+    [delete_cluster, removed_serverless] >> removed_group >> delete_role()

@@ -2,7 +2,9 @@
 
 moto stands in for Redshift, IAM, EC2 and STS on one loopback endpoint (the ``aws_default``
 connection's ``endpoint_url``), so nothing here can reach AWS. Each action is a whole DAG run
-with the form's parameters as its conf; what it left behind is read back with boto3.
+with the form's parameters as its conf; what it left behind is read back with boto3. moto has
+no Redshift Serverless: there, a botocore Stubber checks every call against the service model
+(tests/support/serverless_stub.py).
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
 import pytest
 
+from tests.conftest import PROJECT
+from tests.support import serverless_stub
 from tests.support.dags_test import dags_test_of
 from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection
 from tools.airflow_env import airflow_environment, migrate_metadata_db
@@ -61,14 +67,14 @@ def ours(tags) -> bool:
     return {"Key": "created-by", "Value": "sparkify_warehouse_admin"} in (tags or [])
 
 
-def left_behind(endpoint: str) -> dict:
+def left_behind(endpoint: str, name: str = CLUSTER) -> dict:
     redshift, iam, ec2 = (client(endpoint, s) for s in ("redshift", "iam", "ec2"))
     clusters = [c for c in redshift.describe_clusters()["Clusters"] if ours(c.get("Tags"))]
-    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(CLUSTER)]
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(name)]
     groups = [
         g
         for g in ec2.describe_security_groups()["SecurityGroups"]
-        if g["GroupName"].startswith(CLUSTER)
+        if g["GroupName"].startswith(name)
     ]
     return {"clusters": clusters, "roles": roles, "groups": groups}
 
@@ -121,7 +127,7 @@ def test_create_status_pause_resume_delete_twice_each(admin_env, s3_endpoint):
     for _ in range(2):
         run(admin_env, action="delete")
         assert left_behind(s3_endpoint) == {"clusters": [], "roles": [], "groups": []}
-    assert f"No cluster {CLUSTER}" in run(admin_env, action="status")
+    assert f"No provisioned warehouse {CLUSTER}" in run(admin_env, action="status")
 
 
 def test_delete_leaves_what_it_did_not_create(admin_env, s3_endpoint):
@@ -150,3 +156,35 @@ def test_the_form_warns_of_the_cost(admin_env):
     ]
     assert "bills for every hour" in dag.params.get_param("action").description
     assert dag.params["allowed_cidr"] == ""  # no default range, let alone 0.0.0.0/0
+
+
+def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, s3_endpoint):
+    name = serverless_stub.NAME
+    create = {"action": "create", "allowed_cidr": CIDR, "source_bucket": "sparkify-src"}
+    actions = [create, create, {"action": "status"}, {"action": "pause"}]
+    actions += [{"action": "delete"}, {"action": "delete"}, {"action": "status"}]
+    confs = [
+        {"kind": "serverless", "cluster_id": name, "region": "us-west-2", **a} for a in actions
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.serverless_stub", *map(json.dumps, confs)],
+        env={**admin_env, "PYTHONPATH": os.pathsep.join([str(PROJECT), str(PROJECT / "plugins")])},
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    # Every call the stub expected was made, with the parameters it expected, in order.
+    assert outcome == {
+        "states": ["success", "success", "success", "failed", "success", "success", "success"],
+        "calls_not_made": 0,
+    }, output[-4000:]
+    assert "Serverless cannot pause" in output
+    printed = json.loads(output.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
+    assert printed["host"] == serverless_stub.ENDPOINT["address"] and printed["port"] == 5439
+    assert f"No serverless warehouse {name}" in output
+    assert MASTER_PASSWORD not in output
+    assert left_behind(s3_endpoint, name) == {"clusters": [], "roles": [], "groups": []}
