@@ -20,7 +20,15 @@ from airflow.providers.amazon.aws.operators.redshift_cluster import (
 )
 from airflow.providers.amazon.aws.sensors.redshift_cluster import RedshiftClusterSensor
 from airflow.sdk import DAG, BaseHook, Param, task
-from sparkify.warehouse_admin import TAGS, WarehouseNames, cluster, iam_role, network, serverless
+from sparkify.warehouse_admin import (
+    TAGS,
+    WarehouseNames,
+    cluster,
+    connection_settings,
+    iam_role,
+    network,
+    serverless,
+)
 
 AWS_CONN_ID = "aws_default"
 ADMIN_CONN_ID = "redshift_admin"  # login and password of the cluster's master user
@@ -40,6 +48,25 @@ def _client(service: str, region: str):
 
 def _redshift(params):
     return _client("redshift", params["region"])
+
+
+def _wait_for_status(task_id: str, status: str) -> RedshiftClusterSensor:
+    """A sensor that waits for the cluster to reach ``status``, whichever branch came before."""
+    return RedshiftClusterSensor(
+        task_id=task_id,
+        cluster_identifier=CLUSTER,
+        target_status=status,
+        poke_interval=30,
+        timeout=3600,
+        aws_conn_id=AWS_CONN_ID,
+        region_name=REGION,
+        trigger_rule=NONE_FAILED,
+    )
+
+
+def _print_connections(settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        print(f"{name}='{value}'")
 
 
 with DAG(
@@ -159,24 +186,22 @@ with DAG(
         aws_conn_id=AWS_CONN_ID,
         region_name=REGION,
     )
-    wait_available = RedshiftClusterSensor(
-        task_id="wait_available",
-        cluster_identifier=CLUSTER,
-        target_status="available",
-        poke_interval=30,
-        timeout=3600,
-        aws_conn_id=AWS_CONN_ID,
-        region_name=REGION,
-        trigger_rule=NONE_FAILED,
-    )
+    wait_available = _wait_for_status("wait_available", "available")
 
     @task
     def print_connections(role_arn: str, params=None) -> dict:
         """The connections to set for the pipeline; the password stays in redshift_admin."""
         found = cluster.describe(_redshift(params), params["cluster_id"])
-        settings = cluster.connection_settings(found, role_arn, params["source_region"])
-        for name, value in settings.items():
-            print(f"{name}='{value}'")
+        _print_connections(
+            connection_settings(
+                found["Endpoint"]["Address"],
+                found["Endpoint"]["Port"],
+                found["DBName"],
+                found["MasterUsername"],
+                role_arn,
+                params["source_region"],
+            )
+        )
         return cluster.summary(found)
 
     @task
@@ -193,11 +218,17 @@ with DAG(
             params["base_capacity"],
             security_group_id,
         )
-        settings = serverless.connection_settings(
-            group, admin.login, role_arn, params["source_region"]
+        endpoint = group["endpoint"]
+        _print_connections(
+            connection_settings(
+                endpoint["address"],
+                endpoint["port"],
+                "dev",
+                admin.login,
+                role_arn,
+                params["source_region"],
+            )
         )
-        for name, value in settings.items():
-            print(f"{name}='{value}'")
         return serverless.summary(client, params["cluster_id"])
 
     @task
@@ -247,32 +278,14 @@ with DAG(
         aws_conn_id=AWS_CONN_ID,
         region_name=REGION,
     )
-    wait_paused = RedshiftClusterSensor(
-        task_id="wait_paused",
-        cluster_identifier=CLUSTER,
-        target_status="paused",
-        poke_interval=30,
-        timeout=3600,
-        aws_conn_id=AWS_CONN_ID,
-        region_name=REGION,
-        trigger_rule=NONE_FAILED,
-    )
+    wait_paused = _wait_for_status("wait_paused", "paused")
     resume_cluster = RedshiftResumeClusterOperator(
         task_id="resume_cluster",
         cluster_identifier=CLUSTER,
         aws_conn_id=AWS_CONN_ID,
         region_name=REGION,
     )
-    wait_resumed = RedshiftClusterSensor(
-        task_id="wait_resumed",
-        cluster_identifier=CLUSTER,
-        target_status="available",
-        poke_interval=30,
-        timeout=3600,
-        aws_conn_id=AWS_CONN_ID,
-        region_name=REGION,
-        trigger_rule=NONE_FAILED,
-    )
+    wait_resumed = _wait_for_status("wait_resumed", "available")
     delete_cluster = RedshiftDeleteClusterOperator(
         task_id="delete_cluster",
         cluster_identifier=CLUSTER,

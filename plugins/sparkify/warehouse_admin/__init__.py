@@ -8,6 +8,7 @@ acts, so creating twice and deleting what is already gone both succeed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 TAG_KEY = "created-by"
@@ -33,3 +34,26 @@ class WarehouseNames:
     @property
     def security_group_name(self) -> str:
         return f"{self.cluster_id}-ingress"
+
+
+def connection_settings(
+    host: str, port: int, database: str, login: str, role_arn: str, region: str
+) -> dict[str, str]:
+    """The pipeline's two connections, as environment variables, without the password.
+
+    The warehouse's password is that of connection ``redshift_admin``; set it in the
+    ``redshift`` connection yourself (the UI's Admin > Connections), where it stays secret.
+    """
+    warehouse = {
+        "conn_type": "redshift",
+        "host": host,
+        "port": port,
+        "schema": database,
+        "login": login,
+        "password": "<the password of connection redshift_admin>",
+    }
+    source = {"conn_type": "aws", "extra": {"role_arn": role_arn, "region_name": region}}
+    return {
+        "AIRFLOW_CONN_REDSHIFT": json.dumps(warehouse),
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(source),
+    }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from sparkify.warehouse_admin import is_ours
 
 
@@ -36,26 +34,4 @@ def summary(cluster: dict) -> dict:
         "database": cluster.get("DBName"),
         "iam_roles": [r["IamRoleArn"] for r in cluster.get("IamRoles", [])],
         "security_groups": [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])],
-    }
-
-
-def connection_settings(cluster: dict, role_arn: str, region: str) -> dict[str, str]:
-    """The two connections the pipeline needs, as environment variables, without the password.
-
-    The warehouse's password is the master password of connection ``redshift_admin``; set it in
-    the ``redshift`` connection yourself (the UI's Admin > Connections), where it stays secret.
-    """
-    endpoint = cluster["Endpoint"]
-    warehouse = {
-        "conn_type": "redshift",
-        "host": endpoint["Address"],
-        "port": endpoint["Port"],
-        "schema": cluster["DBName"],
-        "login": cluster["MasterUsername"],
-        "password": "<the password of connection redshift_admin>",
-    }
-    source = {"conn_type": "aws", "extra": {"role_arn": role_arn, "region_name": region}}
-    return {
-        "AIRFLOW_CONN_REDSHIFT": json.dumps(warehouse),
-        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(source),
     }

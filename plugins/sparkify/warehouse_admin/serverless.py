@@ -9,7 +9,6 @@ plus storage; there is nothing to pause. Its tags are ``{"key", "value"}`` pairs
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -119,21 +118,4 @@ def summary(client, name: str) -> dict | None:
         "host": endpoint.get("address"),
         "port": endpoint.get("port"),
         "iam_roles": (found or {}).get("iamRoles", []),
-    }
-
-
-def connection_settings(group: dict, login: str, role_arn: str, region: str) -> dict[str, str]:
-    """The pipeline's two connections for this workgroup, without the password."""
-    warehouse = {
-        "conn_type": "redshift",
-        "host": group["endpoint"]["address"],
-        "port": group["endpoint"]["port"],
-        "schema": "dev",
-        "login": login,
-        "password": "<the password of connection redshift_admin>",
-    }
-    source = {"conn_type": "aws", "extra": {"role_arn": role_arn, "region_name": region}}
-    return {
-        "AIRFLOW_CONN_REDSHIFT": json.dumps(warehouse),
-        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(source),
     }
