@@ -32,11 +32,14 @@ lock: $(STAMP)
 clean:
 	rm -rf $(VENV) .demo .airflow .pytest_cache .ruff_cache test-artifacts
 
-# Every statement one hourly run sends to Redshift, without connecting to anything:
+# Every statement one hourly run sends to Redshift, without connecting to anything: over the
+# driver, then over the Data API:
 #   make redshift-sql AT=2018-11-15T13:00
 redshift-sql: $(STAMP)
 	@test -n "$(AT)" || { echo "usage: make redshift-sql AT=2018-11-15T13:00"; exit 2; }
 	@$(BIN)/python -m tools.redshift_sql --at "$(AT)"
+	@echo
+	@$(BIN)/python -m tools.redshift_sql --at "$(AT)" --data-api
 
 # Airflow 3 with this project's DAG (api-server, scheduler, dag-processor, triggerer) until Ctrl-C.
 airflow: $(STAMP)

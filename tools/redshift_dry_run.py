@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from sparkify.redshift_copy import mask_credentials
 from sparkify.source import SourceObject, SourceRoot
 
+from tools.redshift_data_recording import recording_data_api
 from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
 from tools.task_runner import render_task, run_order, run_task
 
@@ -42,11 +43,16 @@ def assume_objects_exist():
 
 
 def record_hour(dag, start: dt.datetime, source_url: str, copy_rows: int = 1) -> Recording:
-    """Run every task of the hour starting at ``start`` against a recording connection, whose
-    every COPY loads ``copy_rows``."""
+    """Run every task of the hour starting at ``start`` against a recording warehouse, whose
+    every COPY loads ``copy_rows``.
+
+    Both ways to Redshift are recorded, so nothing can reach a real one: the driver's
+    connection, and the Data API's client (``recording.data_api_calls``). The ``redshift``
+    connection decides which one the run takes.
+    """
     ddl, _ = render_task(dag, "create_tables", start, source_url)
     recording = Recording(tables=columns_from_ddl(ddl.sql), copy_rows=copy_rows)
-    with recording_redshift(recording):
+    with recording_redshift(recording), recording_data_api(recording):
         for task_id in run_order(dag):
             recording.task_id = task_id
             try:
@@ -71,4 +77,30 @@ def format_recording(recording: Recording, start: dt.datetime) -> str:
             lines.append(f"\n-- task {task_id}")
             current = task_id
         lines.append(mask_credentials(statement).rstrip(";") + ";")
+    return "\n".join(lines) + "\n"
+
+
+def format_data_api_calls(recording: Recording, start: dt.datetime) -> str:
+    """The run's Data API calls: each statement as sent, under the call and session that sent it."""
+    end = start + dt.timedelta(hours=1)
+    lines = [
+        f"-- sparkify_etl over the Redshift Data API: the calls for the hour "
+        f"[{start:%Y-%m-%d %H:%M}, {end:%H:%M}) UTC, in order. Credentials are masked.",
+        "-- A task opens a session with its first call (SessionKeepAliveSeconds) and names it in",
+        "-- the others (SessionId); its BEGIN holds across them until COMMIT or ROLLBACK.",
+    ]
+    current = None
+    for call in recording.data_api_calls:
+        heading = (call.task_id, call.operation, call.session)
+        if heading != current:
+            kind = "one transaction" if call.operation == "BatchExecuteStatement" else "each"
+            lines.append(
+                f"\n-- task {call.task_id}: {call.operation} ({kind}), session {call.session}"
+            )
+            current = heading
+        for sql in call.sqls:
+            lines.append(mask_credentials(sql.strip()).rstrip(";") + ";")
+        if call.parameters:
+            values = ", ".join(f":{p['name']} = {p['value']!r}" for p in call.parameters)
+            lines[-1] += f"  -- {values}"
     return "\n".join(lines) + "\n"

@@ -82,6 +82,8 @@ class Recording:
     rejected_lines: list[tuple] | None = None
     stl_load_errors: list[tuple] | None = None
     drop_connection_on: str | None = None  # the connection drops on a statement containing this
+    # Over the Data API: each ExecuteStatement / BatchExecuteStatement (redshift_data_recording).
+    data_api_calls: list = field(default_factory=list)
 
     def add(self, statement: str) -> None:
         self.statements.append((self.task_id, statement.strip()))
@@ -137,7 +139,7 @@ class RecordingCursor:
         if text == "SELECT pg_last_copy_count()":
             return [("pg_last_copy_count",)], [(recording.copy_rows,)]
         if "information_schema.columns" in text:
-            table = parameters[1]
+            table = parameters[-1]  # (schema, table), or (table) with the schema NULL
             return [(n,) for n in ("column_name", "data_type", "length", "nullable")], list(
                 self._connection.recording.tables.get(table, [])
             )

@@ -2,9 +2,10 @@
 
 The connection type decides the dialect: ``redshift`` (the amazon provider's RedshiftSQLHook)
 means Amazon Redshift, ``postgres`` means PostgreSQL. The connection is read once, and gives
-both the dialect and the provider's hook. SQL templates see the dialect as ``dialect`` and
-switch the few clauses that differ (DISTKEY, SORTKEY, LOCK); everything else is written once,
-in SQL that both accept.
+both the dialect and how to reach it: the provider's hook, or, for a ``redshift`` connection
+whose extra says ``"data_api": true``, the Redshift Data API (``redshift_data_api``). SQL
+templates see the dialect as ``dialect`` and switch the few clauses that differ (DISTKEY,
+SORTKEY, LOCK); everything else is written once, in SQL that both accept.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseHook
 
 from sparkify.errors import PipelineConfigError
+from sparkify.redshift_data_api import DataApiConnection, DataApiTarget
 
 
 class Dialect(StrEnum):
@@ -33,11 +35,18 @@ _DIALECT_BY_CONN_TYPE = {
 
 
 class Warehouse:
-    """One warehouse connection: its dialect, its hook, transactions and table locks."""
+    """One warehouse connection: its dialect, how to reach it, transactions and table locks.
 
-    def __init__(self, hook: DbApiHook, dialect: Dialect) -> None:
+    ``hook`` is the provider's DB-API hook (a driver connection), ``data_api`` the Data API
+    target instead; exactly one is set.
+    """
+
+    def __init__(
+        self, hook: DbApiHook | None, dialect: Dialect, data_api: DataApiTarget | None = None
+    ) -> None:
         self.hook = hook
         self.dialect = dialect
+        self.data_api = data_api
 
     @classmethod
     def from_connection(cls, conn_id: str) -> Warehouse:
@@ -49,7 +58,15 @@ class Warehouse:
                 f"connection {conn_id!r} has type {connection.conn_type!r}; the warehouse must "
                 "be a 'redshift' or 'postgres' connection"
             )
+        if dialect is Dialect.REDSHIFT and connection.extra_dejson.get("data_api"):
+            return cls(None, dialect, DataApiTarget.from_connection(connection))
         return cls(connection.get_hook(), dialect)
+
+    def connect(self):
+        """A new DB-API connection: the driver's, or one Data API session."""
+        if self.data_api is not None:
+            return DataApiConnection(self.data_api)
+        return self.hook.get_conn()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -59,7 +76,7 @@ class Warehouse:
         the connection is gone, the server has rolled back already: the block's own error is
         the one raised, not the failed rollback's.
         """
-        conn = self.hook.get_conn()
+        conn = self.connect()
         try:
             conn.autocommit = False
             cursor = conn.cursor()
@@ -89,6 +106,18 @@ class Warehouse:
             if self.dialect is Dialect.POSTGRES:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield cursor
+
+    def run_script(self, statements: list[str]) -> None:
+        """Run ``statements`` in one transaction: all of them land, or none does.
+
+        Over the Data API, one BatchExecuteStatement, which is one transaction by definition.
+        """
+        if self.data_api is not None:
+            DataApiConnection(self.data_api).execute_batch(statements)
+            return
+        with self.transaction() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
     def lock_statement(self, table_sql: str) -> str:
         """A statement that serialises writers of ``table_sql`` until the transaction ends.

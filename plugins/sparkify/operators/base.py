@@ -10,6 +10,7 @@ from typing import Any
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.providers.common.sql.operators.sql import BaseSQLOperator
 
+from sparkify.errors import PipelineConfigError
 from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.sql_templates import template_helpers
 from sparkify.warehouse import Warehouse
@@ -48,6 +49,10 @@ class WarehouseOperator(BaseSQLOperator):
 
     def get_db_hook(self) -> DbApiHook:
         """The warehouse's hook, from the connection read once (common.sql's operators use it)."""
+        if self.warehouse.hook is None:
+            raise PipelineConfigError(
+                f"connection {self.conn_id!r} uses the Redshift Data API, which has no DB-API hook"
+            )
         return self.warehouse.hook
 
     def table_sql(self, table: str) -> str:

@@ -13,6 +13,8 @@ from sparkify.operators.base import WarehouseOperator
 class WarehouseSqlOperator(WarehouseOperator):
     """Run the statements of ``sql`` (a script, or a ``.sql`` file) in one transaction.
 
+    Over the Redshift Data API the script is one BatchExecuteStatement.
+
     The DDL that creates the schema either all lands or none of it does. The script is split
     with common.sql's splitter and run on the warehouse's own cursor, not through
     SQLExecuteQueryOperator: its hook reports the lineage of every statement, and the first
@@ -33,8 +35,6 @@ class WarehouseSqlOperator(WarehouseOperator):
 
     def execute(self, context: Context) -> int:
         statements = DbApiHook.split_sql_string(self.sql, strip_semicolon=True)
-        with self.warehouse.transaction() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
+        self.warehouse.run_script(statements)
         self.log.info("Ran %d statement(s) in one transaction", len(statements))
         return len(statements)

@@ -5,7 +5,7 @@ its FROM, so an exact key is only used once its listing shows that no other obje
 a prefix (``...events.json.bak`` fails the task). Rows of an exact object are tagged with its
 key where the target has a source column; a prefix cannot say which object a row came from, so
 it cannot be combined with one. A COPY that loads no rows from bytes that are there fails: the
-format or the JSONPaths file does not fit the data. The statement, credentials and masking are
+format or the JSONPaths file does not fit the data. The statement and credentials are
 in ``statement``; reading what Redshift recorded of a failed load is in ``load_errors``.
 """
 

@@ -10,7 +10,6 @@ the rejected lines where Redshift recorded them (``load_errors``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from airflow.sdk.log import mask_secret
 from sparkify.copy_options import CopyOptions
 from sparkify.errors import SourceDataError
 from sparkify.identifiers import quote_identifier
+from sparkify.masking import mask_credentials
 from sparkify.redshift_copy.load_errors import recorded_load_errors
 
 
@@ -147,13 +147,3 @@ def _copy_failure(cursor, statement: str, exc: Exception) -> Exception:
             + f"\nStatement: {mask_credentials(statement)}"
         )
     return RedshiftCopyError(f"COPY failed: {said}\nStatement: {mask_credentials(statement)}")
-
-
-_SECRET_CLAUSE = re.compile(
-    r"\b(IAM_ROLE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)\s+'(?:[^']|'')*'"
-)
-
-
-def mask_credentials(statement: str) -> str:
-    """The statement with every credential replaced by ``'***'``, for logs and errors."""
-    return _SECRET_CLAUSE.sub(lambda m: f"{m.group(1)} '***'", statement)

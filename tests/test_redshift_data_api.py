@@ -1,0 +1,307 @@
+"""The pipeline over the Redshift Data API, provisioned and Serverless, without AWS.
+
+The Data API's client is a recording stand-in (tools/redshift_data_recording.py) that checks
+every call, and each of its own answers, against botocore's service model, keeps a session's
+transaction and temporary tables across calls, and runs each session's statements on the
+recording Redshift of tools/redshift_recording.py. What is checked is what would be sent: the
+same statements as over the driver, in the same transactions, each task in one session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+import sqlglot
+from airflow.models.connection import Connection
+from sparkify.errors import PipelineConfigError
+from sparkify.redshift_copy import RedshiftLoadError
+from sparkify.redshift_data_api import (
+    DataApiConnection,
+    DataApiStatementError,
+    DataApiTarget,
+    named_parameters,
+)
+
+from tests.conftest import PROJECT
+from tests.support.s3_server import aws_connection
+from tools.redshift_data_recording import recording_data_api
+from tools.redshift_dry_run import assume_objects_exist, record_hour
+from tools.redshift_recording import Recording, columns_from_ddl
+from tools.task_runner import render_task, run_task
+
+HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
+SOURCE = "s3://sparkify-data-api"
+ROLE_ARN = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
+AWS_ROLE = json.dumps(
+    {"conn_type": "aws", "extra": {"role_arn": ROLE_ARN, "region_name": "us-west-2"}}
+)
+DRIVER = {
+    "conn_type": "redshift",
+    "host": "sparkify.abc123xyz.us-west-2.redshift.amazonaws.com",
+    "port": 5439,
+    "login": "sparkify",
+    "password": "redshift-password-not-sent",
+    "schema": "dev",
+}
+CLUSTER = {
+    "conn_type": "redshift",
+    "login": "sparkify",
+    "schema": "dev",
+    "extra": {"data_api": True, "cluster_identifier": "sparkify", "region": "us-west-2"},
+}
+SERVERLESS = {
+    "conn_type": "redshift",
+    "schema": "dev",
+    "extra": {
+        "data_api": True,
+        "is_serverless": True,
+        "serverless_work_group": "sparkify",
+        "region": "us-west-2",
+        "session_keep_alive_seconds": 120,
+    },
+}
+LOCK = re.compile(r'LOCK "[a-z_]+"')
+
+
+def record(dag, monkeypatch, connection: dict) -> Recording:
+    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(connection))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    with assume_objects_exist():
+        return record_hour(dag, HOUR, SOURCE)
+
+
+@pytest.fixture(scope="module")
+def over_the_driver(dag):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return record(dag, monkeypatch, DRIVER)
+
+
+@pytest.fixture(scope="module", params=["cluster", "serverless"])
+def over_the_data_api(request, dag):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        connection = CLUSTER if request.param == "cluster" else SERVERLESS
+        return request.param, record(dag, monkeypatch, connection)
+
+
+def test_the_data_api_sends_the_drivers_statements_in_the_same_transactions(
+    over_the_driver, over_the_data_api
+):
+    """Same operators, same SQL: BEGIN, LOCK, reads, writes, COMMIT, task by task."""
+    _, recording = over_the_data_api
+    assert over_the_driver.data_api_calls == []
+    assert recording.statements == over_the_driver.statements
+    assert len(recording.statements) > 60
+
+
+def test_each_task_runs_in_one_session_it_opens_with_its_first_call(over_the_data_api):
+    kind, recording = over_the_data_api
+    calls = recording.data_api_calls
+    tasks = list(dict.fromkeys(call.task_id for call in calls))
+    assert len(tasks) >= 8
+    for task in tasks:
+        own = [call for call in calls if call.task_id == task]
+        assert len({call.session for call in own}) == 1, task
+        assert [call.opened_session for call in own] == [True] + [False] * (len(own) - 1)
+    assert len({call.session for call in calls}) == len(tasks)  # no session shared by tasks
+
+
+def test_the_opening_call_names_the_cluster_or_the_workgroup_and_nothing_else_does(
+    dag, monkeypatch
+):
+    for connection, expected in [
+        (
+            CLUSTER,
+            {
+                "ClusterIdentifier": "sparkify",
+                "Database": "dev",
+                "DbUser": "sparkify",
+                "SessionKeepAliveSeconds": 60,
+            },
+        ),
+        (
+            SERVERLESS,
+            {"WorkgroupName": "sparkify", "Database": "dev", "SessionKeepAliveSeconds": 120},
+        ),
+    ]:
+        monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(connection))
+        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+        recording = Recording(
+            tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
+        )
+        with assume_objects_exist(), recording_data_api(recording) as client:
+            recording.task_id = "stage_events"
+            run_task(dag, "stage_events", HOUR, SOURCE)
+        assert len(client.opened) == 1
+        opened = {k: v for k, v in client.opened[0].items() if k not in ("Sql", "Parameters")}
+        assert opened == expected
+
+
+def test_the_ddl_is_one_batch_which_is_one_transaction(over_the_data_api):
+    _, recording = over_the_data_api
+    (batch,) = [c for c in recording.data_api_calls if c.task_id == "create_tables"]
+    assert batch.operation == "BatchExecuteStatement" and batch.opened_session
+    assert all(s.startswith("CREATE TABLE IF NOT EXISTS") for s in batch.sqls)
+    assert len(batch.sqls) == 8
+    others = [c for c in recording.data_api_calls if c.task_id != "create_tables"]
+    assert {c.operation for c in others} == {"ExecuteStatement"}
+
+
+def test_every_statement_as_sent_parses_as_redshift_sql(over_the_data_api):
+    """Placeholders (:p1) included; LOCK, which sqlglot has no grammar for, by its form."""
+    _, recording = over_the_data_api
+    for call in recording.data_api_calls:
+        for sql in call.sqls:
+            if sql.startswith("LOCK "):
+                assert LOCK.fullmatch(sql), sql
+                continue
+            parsed = sqlglot.parse(sql, read="redshift")
+            assert parsed and not any(isinstance(p, sqlglot.exp.Command) for p in parsed), sql
+        used = set(re.findall(r":(p\d+)\b", " ".join(call.sqls)))
+        assert used == {p["name"] for p in call.parameters}
+
+
+def test_a_failed_statement_rolls_the_whole_load_back_in_its_session(dag, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(SERVERLESS))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    recording = Recording(
+        tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql),
+        fail_on='INSERT INTO "songplays"',
+    )
+    with recording_data_api(recording):
+        recording.task_id = "load_songplays_fact"
+        with pytest.raises(DataApiStatementError, match="FAILED: ERROR: error from the recording"):
+            run_task(dag, "load_songplays_fact", HOUR, SOURCE)
+    sent = [s for _, s in recording.statements]
+    assert sent[0] == "BEGIN" and sent[1] == 'LOCK "songplays"'
+    assert sent[-1] == "ROLLBACK" and "COMMIT" not in sent
+    assert any(s.startswith('DELETE FROM "songplays"') for s in sent)  # undone by the rollback
+    assert len({c.session for c in recording.data_api_calls}) == 1
+
+
+def test_a_rejected_copy_names_its_lines_read_in_the_copys_own_session(dag, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(CLUSTER))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    day_url = f"{SOURCE}/log_data/2018/11/2018-11-15-events.json"
+    rejected = (day_url, 17, "ts", "int8", 1207, "Invalid digit, Value 'n', Pos 0, Type: Long")
+    recording = Recording(
+        tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql),
+        rejected_lines=[rejected],
+        stl_load_errors=[(*rejected, "not-a-number")],
+    )
+    with assume_objects_exist(), recording_data_api(recording):
+        recording.task_id = "stage_events"
+        with pytest.raises(RedshiftLoadError) as failure:
+            run_task(dag, "stage_events", HOUR, SOURCE)
+    message = str(failure.value)
+    assert f"{day_url}, line 17, column ts (int8): Invalid digit" in message
+    assert "value 'not-a-number'" in message
+    assert ROLE_ARN not in message and "IAM_ROLE '***'" in message
+    sessions = {c.session for c in recording.data_api_calls}
+    assert len(sessions) == 1  # the views were read where pg_backend_pid() is the COPY's
+    assert any("sys_load_error_detail" in c.sqls[0] for c in recording.data_api_calls)
+
+
+def test_results_are_read_page_by_page(dag, monkeypatch):
+    """information_schema answers 19 columns; one row per page must still give all 19."""
+    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(CLUSTER))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    tables = columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
+    recording = Recording(tables=tables)
+    with assume_objects_exist(), recording_data_api(recording, page_size=1):
+        recording.task_id = "stage_events"
+        run_task(dag, "stage_events", HOUR, SOURCE)
+    (copy,) = [s for _, s in recording.statements if s.startswith("COPY ")]
+    assert copy.count('", "') + 1 == len(tables["staging_events"]) - 1  # all but source_key
+
+
+def test_parameters_become_named_and_none_becomes_null():
+    assert named_parameters("SELECT 1", None) == ("SELECT 1", [])
+    assert named_parameters("a = %s AND b = COALESCE(%s, c) AND d = %s", ["x'y", None, 3]) == (
+        "a = :p1 AND b = COALESCE(NULL, c) AND d = :p2",
+        [{"name": "p1", "value": "x'y"}, {"name": "p2", "value": "3"}],
+    )
+    with pytest.raises(ValueError, match="2 parameter"):
+        named_parameters("a = %s", [1, 2])
+
+
+@pytest.mark.parametrize(
+    "extra, error",
+    [
+        ({"data_api": True}, "cluster_identifier"),
+        (
+            {
+                "data_api": True,
+                "cluster_identifier": "a",
+                "is_serverless": True,
+                "serverless_work_group": "b",
+            },
+            "either",
+        ),
+        (
+            {"data_api": True, "cluster_identifier": "a", "session_keep_alive_seconds": 0},
+            "1..86400",
+        ),
+    ],
+)
+def test_a_data_api_connection_must_name_one_target(extra, error):
+    connection = Connection(conn_id="redshift", conn_type="redshift", schema="dev", extra=extra)
+    with pytest.raises(PipelineConfigError, match=error):
+        DataApiTarget.from_connection(connection)
+
+
+def test_moto_accepts_the_opening_call_as_sent(s3_endpoint, monkeypatch):
+    """moto's redshift-data, reached through the provider's hook and the aws connection, keeps
+    the statement and parameters as sent (its statements never finish, so no more is asked)."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    target = DataApiTarget.from_connection(
+        Connection(
+            conn_id="redshift",
+            **{k: v for k, v in CLUSTER.items() if k != "extra"},
+            extra=json.dumps(CLUSTER["extra"]),
+        )
+    )
+    connection = DataApiConnection(target)
+    request = connection.request("SELECT %s AS answer", [42])
+    started = connection.client.execute_statement(**request)
+    described = connection.client.describe_statement(Id=started["Id"])
+    assert described["QueryString"] == "SELECT :p1 AS answer"
+    assert described["QueryParameters"] == [{"name": "p1", "value": "42"}]
+    assert (described["ClusterIdentifier"], described["Database"], described["DbUser"]) == (
+        "sparkify",
+        "dev",
+        "sparkify",
+    )
+
+
+@pytest.fixture(scope="module")
+def printed_calls() -> str:
+    """What ``make redshift-sql`` prints for the Data API, with no connection configured."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.redshift_sql", "--at", "2018-11-15T13:00", "--data-api"],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_make_redshift_sql_prints_the_data_api_calls(printed_calls):
+    assert printed_calls.startswith("-- sparkify_etl over the Redshift Data API")
+    assert (
+        "-- task create_tables: BatchExecuteStatement (one transaction), session 1" in printed_calls
+    )
+    assert "IAM_ROLE '***'" in printed_calls and "arn:aws:iam" not in printed_calls
+    assert printed_calls.count("\nBEGIN;") == printed_calls.count("\nCOMMIT;") >= 7
+
+
+def test_the_docs_show_the_data_api_calls(printed_calls):
+    """docs/redshift-data-api-calls.sql is generated: make redshift-sql's second half."""
+    assert (PROJECT / "docs" / "redshift-data-api-calls.sql").read_text() == printed_calls
