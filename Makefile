@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock clean redshift-sql airflow backfill bench
+.PHONY: demo test lint lock clean redshift-sql redshift-sql-docs airflow backfill bench
 
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ redshift-sql: $(STAMP)
 	@$(BIN)/python -m tools.redshift_sql --at "$(AT)"
 	@echo
 	@$(BIN)/python -m tools.redshift_sql --at "$(AT)" --data-api
+
+# The generated listings in docs/, after a change to the SQL (tests compare them with the tool).
+redshift-sql-docs: $(STAMP)
+	env -u AIRFLOW_CONN_REDSHIFT -u AIRFLOW_CONN_AWS_DEFAULT $(BIN)/python -m tools.redshift_sql \
+	  --at 2018-11-15T13:00 > docs/redshift-statements.sql
+	env -u AIRFLOW_CONN_REDSHIFT -u AIRFLOW_CONN_AWS_DEFAULT $(BIN)/python -m tools.redshift_sql \
+	  --at 2018-11-15T13:00 --data-api > docs/redshift-data-api-calls.sql
 
 # Airflow 3 with this project's DAG (api-server, scheduler, dag-processor, triggerer) until Ctrl-C.
 airflow: $(STAMP)

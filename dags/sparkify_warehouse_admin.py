@@ -25,6 +25,7 @@ from sparkify.warehouse_admin import (
     WarehouseNames,
     cluster,
     connection_settings,
+    data_api_connection,
     iam_role,
     network,
     serverless,
@@ -64,9 +65,11 @@ def _wait_for_status(task_id: str, status: str) -> RedshiftClusterSensor:
     )
 
 
-def _print_connections(settings: dict[str, str]) -> None:
+def _print_connections(settings: dict[str, str], data_api: str) -> None:
     for name, value in settings.items():
         print(f"{name}='{value}'")
+    print("# or, through the Redshift Data API (no password, no route to port 5439):")
+    print(f"AIRFLOW_CONN_REDSHIFT='{data_api}'")
 
 
 with DAG(
@@ -200,7 +203,13 @@ with DAG(
                 found["MasterUsername"],
                 role_arn,
                 params["source_region"],
-            )
+            ),
+            data_api_connection(
+                found["DBName"],
+                params["region"],
+                cluster_id=params["cluster_id"],
+                login=found["MasterUsername"],
+            ),
         )
         return cluster.summary(found)
 
@@ -227,7 +236,8 @@ with DAG(
                 admin.login,
                 role_arn,
                 params["source_region"],
-            )
+            ),
+            data_api_connection("dev", params["region"], workgroup=params["cluster_id"]),
         )
         return serverless.summary(client, params["cluster_id"])
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import boto3
 import pytest
+from airflow.models.connection import Connection
+from sparkify.redshift_data_api import DataApiTarget
 
 from tests.conftest import PROJECT
 from tests.support import serverless_stub
@@ -61,6 +63,13 @@ def run(env, **conf):
     assert (result.returncode == 0) == (expect == "success"), output[-4000:]
     assert MASTER_PASSWORD not in output
     return output
+
+
+def data_api_target(output: str) -> DataApiTarget:
+    """The Data API connection the admin DAG printed second, as the pipeline reads it."""
+    printed = output.split("# or, through the Redshift Data API")[1]
+    uri = printed.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0]
+    return DataApiTarget.from_connection(Connection(conn_id="redshift", **json.loads(uri)))
 
 
 def ours(tags) -> bool:
@@ -108,6 +117,12 @@ def test_create_status_pause_resume_delete_twice_each(admin_env, s3_endpoint):
     printed = json.loads(created.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
     assert printed["host"] == cluster["Endpoint"]["Address"] and printed["port"] == 5439
     assert f'"role_arn": "{role["Arn"]}"' in created
+    assert data_api_target(created) == DataApiTarget(
+        database="dev",
+        cluster_identifier=CLUSTER,
+        db_user="sparkify_admin",
+        region_name="us-west-2",
+    )
     # What the UI shows as the task's rendered template: the master user, masked password.
     metadata = sqlite3.connect(Path(admin_env["AIRFLOW_HOME"]) / "airflow.db")
     rendered = metadata.execute(
@@ -185,6 +200,9 @@ def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, s3
     assert "Serverless cannot pause" in output
     printed = json.loads(output.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
     assert printed["host"] == serverless_stub.ENDPOINT["address"] and printed["port"] == 5439
+    assert data_api_target(output) == DataApiTarget(
+        database="dev", workgroup_name=name, region_name="us-west-2"
+    )
     assert f"No serverless warehouse {name}" in output
     assert MASTER_PASSWORD not in output
     assert left_behind(s3_endpoint, name) == {"clusters": [], "roles": [], "groups": []}

@@ -57,3 +57,27 @@ def connection_settings(
         "AIRFLOW_CONN_REDSHIFT": json.dumps(warehouse),
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(source),
     }
+
+
+def data_api_connection(
+    database: str,
+    region: str,
+    *,
+    cluster_id: str | None = None,
+    workgroup: str | None = None,
+    login: str | None = None,
+) -> str:
+    """The ``redshift`` connection that reaches the same warehouse through the Data API.
+
+    No password and no route to port 5439: the identity of ``aws_default`` runs the statements,
+    as database user ``login`` on a cluster (temporary credentials), as itself on Serverless.
+    """
+    extra: dict = {"data_api": True, "region": region}
+    if workgroup:
+        extra |= {"is_serverless": True, "serverless_work_group": workgroup}
+    else:
+        extra["cluster_identifier"] = cluster_id
+    connection = {"conn_type": "redshift", "schema": database, "extra": extra}
+    if login and not workgroup:
+        connection["login"] = login
+    return json.dumps(connection)
