@@ -10,6 +10,7 @@ carries it. See docs/aws.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.operators.redshift_cluster import (
@@ -29,6 +30,11 @@ from sparkify.warehouse_admin import (
     iam_role,
     network,
     serverless,
+)
+from sparkify.warehouse_admin.airflow_connections import (
+    API_CONN_ID,
+    put_connection,
+    shadowed_by_environment,
 )
 
 AWS_CONN_ID = "aws_default"
@@ -65,11 +71,24 @@ def _wait_for_status(task_id: str, status: str) -> RedshiftClusterSensor:
     )
 
 
-def _print_connections(settings: dict[str, str], data_api: str) -> None:
+def _connections(params, settings: dict[str, str], data_api: str) -> None:
+    """Print the connections to set; set ``redshift`` too if the form asked for it."""
     for name, value in settings.items():
         print(f"{name}='{value}'")
     print("# or, through the Redshift Data API (no password, no route to port 5439):")
     print(f"AIRFLOW_CONN_REDSHIFT='{data_api}'")
+    choice = params["set_connection"]
+    if choice == "no":
+        return
+    if choice == "driver":
+        fields = json.loads(settings["AIRFLOW_CONN_REDSHIFT"])
+        fields["password"] = BaseHook.get_connection(ADMIN_CONN_ID).password
+    else:
+        fields = json.loads(data_api)
+    outcome = put_connection("redshift", fields)
+    print(f"Connection redshift {outcome} through the REST API ({choice})")
+    if shadowed_by_environment("redshift"):
+        print("Warning: AIRFLOW_CONN_REDSHIFT is set here and takes precedence over it")
 
 
 with DAG(
@@ -115,6 +134,13 @@ with DAG(
             "udacity-dend", type="string", description="create: the bucket COPY may read"
         ),
         "source_region": Param("us-west-2", type="string", description="the bucket's region"),
+        "set_connection": Param(
+            "no",
+            enum=["no", "driver", "data_api"],
+            description=f"create: also set connection redshift, through Airflow's REST API as "
+            f"connection {API_CONN_ID}: to the endpoint with the password of {ADMIN_CONN_ID} "
+            "(driver), or through the Redshift Data API (data_api). 'no' only prints it.",
+        ),
     },
 ) as dag:
 
@@ -195,7 +221,8 @@ with DAG(
     def print_connections(role_arn: str, params=None) -> dict:
         """The connections to set for the pipeline; the password stays in redshift_admin."""
         found = cluster.describe(_redshift(params), params["cluster_id"])
-        _print_connections(
+        _connections(
+            params,
             connection_settings(
                 found["Endpoint"]["Address"],
                 found["Endpoint"]["Port"],
@@ -228,7 +255,8 @@ with DAG(
             security_group_id,
         )
         endpoint = group["endpoint"]
-        _print_connections(
+        _connections(
+            params,
             connection_settings(
                 endpoint["address"],
                 endpoint["port"],

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -25,7 +30,8 @@ from tests.conftest import PROJECT
 from tests.support import serverless_stub
 from tests.support.dags_test import dags_test_of
 from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection
-from tools.airflow_env import airflow_environment, migrate_metadata_db
+from tools.airflow_api import AirflowApi
+from tools.airflow_env import AIRFLOW, airflow_environment, migrate_metadata_db
 
 CLUSTER = "sparkify-admin-test"
 MASTER_PASSWORD = "Master-Pa55word-never-logged"
@@ -206,3 +212,101 @@ def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, s3
     assert f"No serverless warehouse {name}" in output
     assert MASTER_PASSWORD not in output
     assert left_behind(s3_endpoint, name) == {"clusters": [], "roles": [], "groups": []}
+
+
+@pytest.fixture
+def api_server(admin_env):
+    """Airflow's real api-server on the admin runs' metadata database: (url, admin password)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = Path(admin_env["AIRFLOW_HOME"])
+    env = {
+        **admin_env,
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+    }
+    url = f"http://127.0.0.1:{port}"
+    with (home / "api-server.log").open("ab") as log:
+        server = subprocess.Popen(
+            [AIRFLOW, "api-server"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, (home / "api-server.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                assert time.monotonic() < deadline, "the api-server did not answer in 120 s"
+                time.sleep(1)
+        generated = home / "simple_auth_manager_passwords.json.generated"
+        yield url, json.loads(generated.read_text())["admin"]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def stored_connection(env) -> dict:
+    """Connection redshift as the metadata database holds it, password included."""
+    exported = subprocess.run(
+        [AIRFLOW, "connections", "export", "-", "--file-format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(exported)["redshift"]
+
+
+def test_create_sets_the_connection_through_the_rest_api_when_asked(
+    admin_env, api_server, s3_endpoint
+):
+    url, password = api_server
+    api_connection = {"conn_type": "http", "host": url, "login": "admin", "password": password}
+    env = {**admin_env, "AIRFLOW_CONN_AIRFLOW_API": json.dumps(api_connection)}
+    api = AirflowApi(url, "admin", password)
+    try:
+        output = run(env, action="create", allowed_cidr=CIDR, set_connection="driver")
+        assert "Connection redshift created through the REST API (driver)" in output
+        endpoint = client(s3_endpoint, "redshift").describe_clusters(ClusterIdentifier=CLUSTER)[
+            "Clusters"
+        ][0]["Endpoint"]
+        stored = api.call("GET", "/connections/redshift")
+        assert (stored["conn_type"], stored["host"], stored["port"]) == (
+            "redshift",
+            endpoint["Address"],
+            5439,
+        )
+        assert (stored["schema"], stored["login"]) == ("dev", "sparkify_admin")
+        exported = subprocess.run(
+            [AIRFLOW, "connections", "export", "-", "--file-format", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert json.loads(exported)["redshift"]["password"] == MASTER_PASSWORD
+
+        output = run(env, action="create", allowed_cidr=CIDR, set_connection="data_api")
+        assert "Connection redshift replaced through the REST API (data_api)" in output
+        stored = api.call("GET", "/connections/redshift")
+        assert json.loads(stored["extra"]) == {
+            "data_api": True,
+            "region": "us-west-2",
+            "cluster_identifier": CLUSTER,
+        }
+        assert stored["host"] is None
+        assert not stored_connection(env).get("password")  # the old password is gone
+    finally:
+        run(admin_env, action="delete")
