@@ -30,6 +30,8 @@ INCLUDE = Path(__file__).resolve().parents[1] / "include"
 WAREHOUSE_CONN_ID = "redshift"
 AWS_CONN_ID = "aws_default"
 SOURCE_URL = "{{ var.value.sparkify_source_url }}"
+# Days a staged day file is kept after the last run that used it (Variable, default 7).
+STAGING_RETENTION_DAYS = "{{ var.value.get('sparkify_staging_retention_days', 7) }}"
 
 DOC = """
 ### Sparkify ETL
@@ -82,6 +84,7 @@ with DAG(
         timeformat="epochmillisecs",
         source_column="source_key",
         skip_unchanged=True,
+        retention_days=STAGING_RETENTION_DAYS,
         redshift_conn_id=WAREHOUSE_CONN_ID,
         aws_conn_id=AWS_CONN_ID,
         doc_md="Copies the day file holding this hour's events into `staging_events`, "
@@ -89,7 +92,8 @@ with DAG(
         "rows earlier loads took from the same file, and keeps them when the file is the one "
         "they came from (same size and ETag): a day file is staged once, not by each of its "
         "24 hours. A missing day file or a bad line fails the task at once, naming the file "
-        "and line.",
+        "and line. Day files no run has used for `sparkify_staging_retention_days` days "
+        "(Variable, default 7) are pruned from the table.",
     )
 
     stage_songs = StageToRedshiftOperator(

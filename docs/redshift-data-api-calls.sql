@@ -99,6 +99,13 @@ CREATE TABLE IF NOT EXISTS "staged_sources" (
     PRIMARY KEY (table_name, source)
 )
 DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS "staged_source_uses" (
+    table_name   VARCHAR(128)  NOT NULL,
+    source       VARCHAR(4096) NOT NULL,
+    last_used_at TIMESTAMP     NOT NULL,
+    PRIMARY KEY (table_name, source)
+)
+DISTSTYLE ALL;
 
 -- task stage_events: ExecuteStatement (each), session 2
 BEGIN;
@@ -120,6 +127,10 @@ SELECT pg_last_copy_count();
 UPDATE "staging_events" SET "source_key" = :p1 WHERE "source_key" IS NULL;  -- :p1 = 'log_data/2018/11/2018-11-15-events.json'
 DELETE FROM "staged_sources" WHERE table_name = :p1 AND source = :p2;  -- :p1 = 'staging_events', :p2 = 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json'
 INSERT INTO "staged_sources" (table_name, source, fingerprint, row_count) VALUES (:p1, :p2, :p3, :p4);  -- :p1 = 'staging_events', :p2 = 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json', :p3 = '92f76b70b5cc45afe4b973f9bcc28bdc2d7e0d500c789711ba1955c70a575c0d', :p4 = '0'
+DELETE FROM "staged_source_uses" WHERE table_name = :p1 AND source = :p2;  -- :p1 = 'staging_events', :p2 = 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json'
+INSERT INTO "staged_source_uses" (table_name, source, last_used_at) VALUES (:p1, :p2, :p3);  -- :p1 = 'staging_events', :p2 = 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json', :p3 = '2018-11-15 14:00:00'
+INSERT INTO "staged_source_uses" (table_name, source, last_used_at) SELECT table_name, source, :p1 FROM "staged_sources" AS records WHERE table_name = :p2 AND NOT EXISTS (SELECT 1 FROM "staged_source_uses" AS uses WHERE uses.table_name = records.table_name AND uses.source = records.source);  -- :p1 = '2018-11-15 14:00:00', :p2 = 'staging_events'
+SELECT source FROM "staged_source_uses" WHERE table_name = :p1 AND last_used_at < :p2 ORDER BY source;  -- :p1 = 'staging_events', :p2 = '2018-11-08 14:00:00'
 COMMIT;
 
 -- task stage_songs: ExecuteStatement (each), session 3

@@ -98,6 +98,13 @@ CREATE TABLE IF NOT EXISTS "staged_sources" (
     PRIMARY KEY (table_name, source)
 )
 DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS "staged_source_uses" (
+    table_name   VARCHAR(128)  NOT NULL,
+    source       VARCHAR(4096) NOT NULL,
+    last_used_at TIMESTAMP     NOT NULL,
+    PRIMARY KEY (table_name, source)
+)
+DISTSTYLE ALL;
 COMMIT;
 
 -- task stage_events
@@ -120,6 +127,10 @@ SELECT pg_last_copy_count();
 UPDATE "staging_events" SET "source_key" = 'log_data/2018/11/2018-11-15-events.json' WHERE "source_key" IS NULL;
 DELETE FROM "staged_sources" WHERE table_name = 'staging_events' AND source = 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json';
 INSERT INTO "staged_sources" (table_name, source, fingerprint, row_count) VALUES ('staging_events', 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json', '92f76b70b5cc45afe4b973f9bcc28bdc2d7e0d500c789711ba1955c70a575c0d', '0');
+DELETE FROM "staged_source_uses" WHERE table_name = 'staging_events' AND source = 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json';
+INSERT INTO "staged_source_uses" (table_name, source, last_used_at) VALUES ('staging_events', 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json', '2018-11-15 14:00:00');
+INSERT INTO "staged_source_uses" (table_name, source, last_used_at) SELECT table_name, source, '2018-11-15 14:00:00' FROM "staged_sources" AS records WHERE table_name = 'staging_events' AND NOT EXISTS (SELECT 1 FROM "staged_source_uses" AS uses WHERE uses.table_name = records.table_name AND uses.source = records.source);
+SELECT source FROM "staged_source_uses" WHERE table_name = 'staging_events' AND last_used_at < '2018-11-08 14:00:00' ORDER BY source;
 COMMIT;
 
 -- task stage_songs

@@ -190,9 +190,17 @@ def test_ddl_declares_distribution_and_sort_keys(dag, redshift):
         "artists",
         "time",
         "staged_sources",
+        "staged_source_uses",
     }
     assert "DISTKEY(user_id) SORTKEY(start_time)" in creates["songplays"]
-    for table in ("users", "songs", "artists", "staging_songs", "staged_sources"):
+    for table in (
+        "users",
+        "songs",
+        "artists",
+        "staging_songs",
+        "staged_sources",
+        "staged_source_uses",
+    ):
         assert "DISTSTYLE ALL" in creates[table], table
     assert "pg_advisory" not in ddl.sql and "INDEX" not in ddl.sql
 

@@ -175,7 +175,7 @@ def _stage_catalogue(env: dict[str, str], hour: dt.datetime) -> float:
 def _empty_staging(warehouse_url: str) -> None:
     """Forget every staged day file and catalogue, so that the day's backfill starts afresh."""
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
-        for table in ("staging_events", "staged_sources"):
+        for table in ("staging_events", "staged_sources", "staged_source_uses"):
             if conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]:
                 conn.execute(f'DELETE FROM "{table}"')
 

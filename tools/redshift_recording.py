@@ -9,7 +9,7 @@ few questions the operators ask the warehouse:
   sqlglot;
 - the shape of a SELECT (``cursor.description``), from its SELECT list;
 - the rows a COPY loaded (``pg_last_copy_count()``), as ``copy_rows``;
-- counts and checks, with zeros: nothing is loaded, so there is nothing to count.
+- counts and checks, with zeros, and rows of a table with none: nothing is loaded.
 
 It can also fail as Redshift does: a COPY that meets bad data (``rejected_lines``) aborts the
 transaction and leaves its rows in SYS_LOAD_ERROR_DETAIL and, on a provisioned cluster,
@@ -151,9 +151,10 @@ class RecordingCursor:
             if "incoming_rows" in text and "LIMIT 0" in text:
                 names = self._connection.last_select.named_selects
                 return [(name,) for name in names], []
-            return [(f"column_{n}",) for n in range(len(parsed.expressions))], [
-                (0,) * len(parsed.expressions)
-            ]
+            names = [(f"column_{n}",) for n in range(len(parsed.expressions))]
+            if all(isinstance(e, exp.Column) for e in parsed.expressions):
+                return names, []  # rows of a table: the recording holds none
+            return names, [(0,) * len(parsed.expressions)]  # counts and checks: zero
         return None, []
 
     def fetchone(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 
@@ -40,13 +41,23 @@ def render_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.
         "data_interval_end": end,
         "logical_date": start,
         "ds": start.strftime("%Y-%m-%d"),
-        "var": {"value": {"sparkify_source_url": source_url}},
+        "var": {"value": _Variables(sparkify_source_url=source_url)},
         "params": {},
         "dag": dag,
         "task": task,
     }
     task.render_template_fields(context, jinja_env=dag.get_template_env())
     return task, context
+
+
+class _Variables(dict):
+    """``var.value`` as the templates see it: the values given, and any other Variable from
+    the environment (``AIRFLOW_VAR_<NAME>``), as Airflow's first secrets backend reads it."""
+
+    def get(self, key: str, default=None):
+        if key in self:
+            return self[key]
+        return os.environ.get(f"AIRFLOW_VAR_{key.upper()}", default)
 
 
 def run_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.datetime = None):

@@ -118,6 +118,16 @@ CREATE TABLE IF NOT EXISTS {{ table('staged_sources') }} (
     PRIMARY KEY (table_name, source)
 ){% if dialect == 'redshift' %}
 DISTSTYLE ALL{% endif %};
+
+-- Bookkeeping for stages with staging retention (the day files): when each source was last
+-- staged or kept, so that a source unused for longer than the retention can be pruned.
+CREATE TABLE IF NOT EXISTS {{ table('staged_source_uses') }} (
+    table_name   VARCHAR(128)  NOT NULL,
+    source       VARCHAR(4096) NOT NULL,
+    last_used_at TIMESTAMP     NOT NULL,
+    PRIMARY KEY (table_name, source)
+){% if dialect == 'redshift' %}
+DISTSTYLE ALL{% endif %};
 {% if dialect == 'postgres' %}
 
 -- PostgreSQL has no sort keys; these indexes do their work. An hour's loads read one hour of

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from airflow.sdk import Context
 
+from sparkify import staging_retention
 from sparkify.copy_options import JSON_AUTO, CopyOptions
 from sparkify.copying import CopyTarget, copy_backend
 from sparkify.errors import PipelineConfigError
@@ -42,9 +43,12 @@ class StageToRedshiftOperator(WarehouseOperator):
     :param source_url: the data root, ``s3://bucket[/path]`` or ``file:///abs/path``. Templated.
     :param columns: target columns, in JSONPaths order; default: every column of the table but
         ``source_column``.
+    :param retention_days: with ``source_column`` and ``skip_unchanged``: delete the rows of
+        objects no run has staged or kept for this many days (at least 1; see
+        ``staging_retention``). Templated, so a Variable can set it.
     """
 
-    template_fields: Sequence[str] = ("source_url", "s3_key", "json_format")
+    template_fields: Sequence[str] = ("source_url", "s3_key", "json_format", "retention_days")
     ui_color = "#358140"
 
     def __init__(
@@ -62,10 +66,15 @@ class StageToRedshiftOperator(WarehouseOperator):
         columns: Sequence[str] | None = None,
         source_column: str | None = None,
         skip_unchanged: bool = False,
+        retention_days: int | str | None = None,
         aws_conn_id: str | None = "aws_default",
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if retention_days is not None and not (source_column and skip_unchanged):
+            raise PipelineConfigError("retention_days needs source_column and skip_unchanged")
+        if isinstance(retention_days, int):
+            _checked_days(retention_days)
         for name in [table, *(columns or []), *([source_column] if source_column else [])]:
             quote_identifier(name)
         self.copy_options = CopyOptions(
@@ -83,10 +92,12 @@ class StageToRedshiftOperator(WarehouseOperator):
         self.columns = list(columns) if columns else None
         self.source_column = source_column
         self.skip_unchanged = skip_unchanged
+        self.retention_days = retention_days
         self.aws_conn_id = aws_conn_id
 
     def execute(self, context: Context) -> int:
         options = replace(self.copy_options, json_format=self.json_format)
+        retention = None if self.retention_days is None else _checked_days(self.retention_days)
         selection = SourceRoot(self.source_url, self.aws_conn_id).select(self._keys(), self.prefix)
         self.log.info(
             "Staging %d object(s) into %s: %s",
@@ -101,18 +112,37 @@ class StageToRedshiftOperator(WarehouseOperator):
             )
             sources = self._sources(selection, options, target)
             held, changed = self._keep_unchanged(records, sources)
-            if not changed:
-                return held
-            if self.source_column:
-                selection = selection.only([o for s in changed for o in s.objects])
-            self._delete_replaced_rows(cursor, target, selection)
-            backend = copy_backend(self.warehouse.dialect)
-            rows = backend.copy_objects(cursor, target, selection, options)
-            if self.skip_unchanged:
-                for source in changed:
-                    records.record(source, rows if len(changed) == 1 else records.rows_from(source))
-        self.log.info("Staged %d row(s) into %s", rows, self.table)
+            rows = 0
+            if changed:
+                if self.source_column:
+                    selection = selection.only([o for s in changed for o in s.objects])
+                self._delete_replaced_rows(cursor, target, selection)
+                backend = copy_backend(self.warehouse.dialect)
+                rows = backend.copy_objects(cursor, target, selection, options)
+                if self.skip_unchanged:
+                    for source in changed:
+                        loaded = rows if len(changed) == 1 else records.rows_from(source)
+                        records.record(source, loaded)
+                self.log.info("Staged %d row(s) into %s", rows, self.table)
+            if retention is not None:
+                self._prune(cursor, target, selection.root.url, sources, retention)
         return held + rows
+
+    def _prune(
+        self, cursor, target: CopyTarget, root_url: str, used: list[StagedSource], days: int
+    ) -> None:
+        """Note this run's sources as used; prune those unused for ``days``."""
+        retention = staging_retention.StagingRetention(
+            cursor, self.schema, self.table, target.table_sql, self.source_column, days,
+            staging_retention.now(),
+        )  # fmt: skip
+        retention.mark_used(source.source for source in used)
+        rows, pruned = retention.prune(root_url)
+        if pruned:
+            self.log.info(
+                "Pruned %d row(s) of %d source(s) unused for %d day(s): %s",
+                rows, len(pruned), days, ", ".join(pruned),
+            )  # fmt: skip
 
     def _keep_unchanged(
         self, records: StagedSources, sources: list[StagedSource]
@@ -177,3 +207,14 @@ class StageToRedshiftOperator(WarehouseOperator):
 
     def _keys(self) -> list[str]:
         return [self.s3_key] if isinstance(self.s3_key, str) else list(self.s3_key)
+
+
+def _checked_days(value) -> int:
+    """``retention_days`` as a whole number of days, at least 1."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if days < 1 or str(days) != str(value).strip():
+        raise PipelineConfigError(f"retention_days must be a whole number of days >= 1: {value!r}")
+    return days
