@@ -415,4 +415,7 @@ SELECT COUNT(*) FROM (
   GROUP BY user_id) AS seen
 LEFT JOIN "users" AS users ON users.user_id = seen.user_id
 WHERE users.user_id IS NULL OR users.last_event_at < seen.latest_ts;
+SELECT COUNT(*) FROM "staging_events"
+WHERE source_key = 'log_data/2018/11/2018-11-15-events.json'
+  AND NOT ("ts" >= TIMESTAMP '2018-11-15 00:00:00.000000' AND "ts" < TIMESTAMP '2018-11-16 00:00:00.000000');
 COMMIT;

@@ -8,6 +8,8 @@ is rendered with Airflow's context plus these helpers:
 - ``in_interval('start_time')``: the run's interval as a filter,
   ``"start_time" >= TIMESTAMP '<start>' AND "start_time" < TIMESTAMP '<end>'``; a column may
   carry its table's alias (``in_interval('plays.start_time')``);
+- ``in_day('ts')``: the UTC day of the run's interval start as a filter, the day whose file
+  ``log_key(data_interval_start)`` names;
 - ``sql_timestamp(moment)``: a UTC ``TIMESTAMP '...'`` literal;
 - ``log_key(moment)``: the key of the day file holding ``moment``'s events (see ``layout``).
 
@@ -54,10 +56,16 @@ def template_helpers(
     def in_interval(column: str) -> str:
         return interval_filter(column, context["data_interval_start"], context["data_interval_end"])
 
+    def in_day(column: str) -> str:
+        start = context["data_interval_start"].astimezone(dt.UTC)
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        return interval_filter(column, midnight, midnight + dt.timedelta(days=1))
+
     return {
         "dialect": dialect.value,
         "table": lambda name: qualified_table(name, schema),
         "in_interval": in_interval,
+        "in_day": in_day,
         "sql_timestamp": sql_timestamp,
         "log_key": log_key,
     }

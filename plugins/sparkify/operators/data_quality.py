@@ -22,8 +22,14 @@ COMPARISONS = {
 }
 
 
+FAIL, WARN = "fail", "warn"
+EXAMPLES_SHOWN = 5
+
+
 def validate_check(check: Mapping[str, Any]) -> None:
-    """A check is ``{name, sql, <one comparison>: value}``, optionally with ``description``."""
+    """A check is ``{name, sql, <one comparison>: value}``, optionally with ``description``,
+    ``on_failure`` (``fail``, the default, or ``warn``; may be a template) and ``examples``
+    (SQL of a few rows that show what failed, logged when the check does not pass)."""
     if not isinstance(check, Mapping):
         raise PipelineConfigError(f"a quality check must be a mapping, got {check!r}")
     name = check.get("name")
@@ -36,16 +42,26 @@ def validate_check(check: Mapping[str, Any]) -> None:
         raise PipelineConfigError(
             f"quality check {name!r} needs exactly one of {sorted(COMPARISONS)}"
         )
-    unknown = set(check) - {"name", "sql", "description", *COMPARISONS}
+    unknown = set(check) - {"name", "sql", "description", "on_failure", "examples", *COMPARISONS}
     if unknown:
         raise PipelineConfigError(f"quality check {name!r} has unknown keys {sorted(unknown)}")
+    on_failure = check.get("on_failure", FAIL)
+    if not (on_failure in (FAIL, WARN) or (isinstance(on_failure, str) and "{{" in on_failure)):
+        raise PipelineConfigError(
+            f"quality check {name!r}: on_failure must be {FAIL!r} or {WARN!r}, not {on_failure!r}"
+        )
+    if "examples" in check and not isinstance(check["examples"], str):
+        raise PipelineConfigError(f"quality check {name!r}: examples must be SQL")
 
 
 class DataQualityOperator(WarehouseOperator):
     """Run every check, log each result, and fail with a message that lists every failure.
 
     The checks run in one read-only transaction, so they all see the warehouse as of one
-    moment, whatever other runs load meanwhile.
+    moment, whatever other runs load meanwhile. A check with ``on_failure: warn`` that does not
+    pass is logged as a warning and does not fail the task; a check with ``examples`` logs the
+    first rows of that query when it does not pass (in the same snapshot), so the person
+    reading the log sees which rows are at fault.
 
     Each check's SQL returns one value, compared with the expected one, for example
     ``{"name": "songplays_have_users", "sql": "SELECT COUNT(*) ...", "equal_to": 0}``. Checks
@@ -73,33 +89,56 @@ class DataQualityOperator(WarehouseOperator):
         self.checks = [dict(check) for check in checks]
 
     def execute(self, context: Context) -> None:
-        failures = []
+        for check in self.checks:
+            _on_failure(check)  # rendered now: a bad value fails before any query
+        failures, warnings = [], 0
         with self.warehouse.snapshot() as cursor:
-            results = [self._value(cursor, check["sql"]) for check in self.checks]
-        for check, actual in zip(self.checks, results, strict=True):
+            outcomes = [self._outcome(cursor, check) for check in self.checks]
+        for check, (actual, passed, examples) in zip(self.checks, outcomes, strict=True):
             (key,) = [k for k in COMPARISONS if k in check]
-            compare, symbol = COMPARISONS[key]
-            expected = check[key]
-            passed = actual is not None and compare(actual, expected)
-            self.log.info(
-                "%s %s: got %r, expected %s %r",
-                "PASS" if passed else "FAIL",
-                check["name"],
-                actual,
-                symbol,
-                expected,
-            )
-            if not passed:
-                failures.append(f"{check['name']}: got {actual!r}, expected {symbol} {expected!r}")
+            symbol, expected = COMPARISONS[key][1], check[key]
+            verdict = "PASS" if passed else _on_failure(check).upper()
+            said = f"{check['name']}: got {actual!r}, expected {symbol} {expected!r}"
+            if examples:
+                said += "; for example " + "; ".join(repr(row) for row in examples)
+            (self.log.info if passed else self.log.warning)("%s %s", verdict, said)
+            if not passed and _on_failure(check) == FAIL:
+                failures.append(said)
+            warnings += not passed and _on_failure(check) == WARN
         if failures:
             raise AirflowFailException(
                 f"{len(failures)} of {len(self.checks)} quality check(s) failed:\n- "
                 + "\n- ".join(failures)
             )
-        self.log.info("All %d quality checks passed", len(self.checks))
+        if warnings:
+            self.log.warning("%d quality check(s) only warned; the others passed", warnings)
+        else:
+            self.log.info("All %d quality checks passed", len(self.checks))
+
+    def _outcome(self, cursor, check: Mapping[str, Any]) -> tuple[Any, bool, list[tuple]]:
+        """(the check's value, whether it passed, the example rows if it did not)."""
+        actual = self._value(cursor, check["sql"])
+        (key,) = [k for k in COMPARISONS if k in check]
+        passed = actual is not None and COMPARISONS[key][0](actual, check[key])
+        examples = []
+        if not passed and check.get("examples"):
+            cursor.execute(check["examples"])
+            examples = list(cursor.fetchall())[:EXAMPLES_SHOWN]
+        return actual, passed, examples
 
     @staticmethod
     def _value(cursor, sql: str) -> Any:
         cursor.execute(sql)
         record = cursor.fetchone()
         return record[0] if record else None
+
+
+def _on_failure(check: Mapping[str, Any]) -> str:
+    """What a check that does not pass does, once rendered: ``fail`` or ``warn``."""
+    on_failure = str(check.get("on_failure", FAIL)).strip().lower()
+    if on_failure not in (FAIL, WARN):
+        raise PipelineConfigError(
+            f"quality check {check['name']!r}: on_failure must be {FAIL!r} or {WARN!r}, "
+            f"not {on_failure!r}"
+        )
+    return on_failure
