@@ -4,10 +4,12 @@ moto's S3 server holds the data; a fault-injecting proxy (tests/support/s3_fault
 stands between it and the pipeline and answers GETs of the day file with S3's errors, or cuts
 or stalls the body half-way. The day file (65 MB) is larger than the block s3fs reads at once
 (50 MB), so the first GET is let through: its rows are already in the stage's COPY when the
-second GET meets the fault, in the middle of the file's read. Each case is a whole hour through ``airflow dags test`` (the DAG's
-3 retries; the delay shortened through Airflow's configuration). What the clients retry
-themselves (botocore 5 attempts, s3fs on top for throttling), they absorb; what outlasts them
-fails the stage, whose COPY had already streamed half the file, and Airflow's retry loads it.
+second GET meets the fault, in the middle of the file's read.
+
+Each case is a whole hour through ``airflow dags test`` (the DAG's 3 retries; the delay
+shortened through Airflow's configuration). What the clients retry themselves (botocore 5
+attempts, s3fs on top for throttling), they absorb; what outlasts them fails the stage, whose
+COPY had already taken the first block, and Airflow's retry loads the file.
 Either way the run succeeds and the warehouse equals the hour computed from the raw JSON, with
 every event of the day file staged once.
 """
