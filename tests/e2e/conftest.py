@@ -61,6 +61,8 @@ def stack(pg_admin_url, real_data, tmp_path_factory):
         sqlalchemy_url(metadata_url),
         port,
     )
+    # A retried task waits 5 s, not Airflow's default 300 s (tests/e2e/test_task_killed.py).
+    env["AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY"] = "5"
     airflow = LocalAirflow(env, port)
     with airflow:
         api = AirflowApi(airflow.url, "admin", airflow.admin_password())

@@ -4,14 +4,19 @@
   seen running a statement that starts with a given text, as a failover or an operator would.
 - ``SlowStatement`` makes every INSERT into a table take a few seconds (a statement trigger
   that sleeps), so that a load can be caught in the middle of its transaction.
+- ``ClientKiller`` kills (SIGKILL) the process on this machine whose warehouse session is
+  running a statement that starts with a given text: a task process dying mid-load;
 - ``IntervalReader`` queries the warehouse in a loop, as an analyst would, and keeps every
   distinct answer, to show that no one ever sees a partial interval.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 
@@ -38,6 +43,50 @@ class BackendKiller(threading.Thread):
                     self.killed = found[1]
                     return
                 time.sleep(0.01)
+
+
+class ClientKiller(threading.Thread):
+    def __init__(self, url: str, statement_prefix: str, timeout: float = 600) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.prefix = statement_prefix
+        self.timeout = timeout
+        self.killed_pid: int | None = None
+        self.killed_at: float | None = None  # time.time() of the kill
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                found = conn.execute(
+                    "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, %s)",
+                    [self.prefix],
+                ).fetchone()
+                pid = found and process_with_local_port(found[0])
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                    self.killed_pid, self.killed_at = pid, time.time()
+                    return
+                time.sleep(0.02)
+
+
+def process_with_local_port(port: int) -> int | None:
+    """The process holding the TCP socket whose local port is ``port`` (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            for fd in fd_dir.iterdir():
+                if os.readlink(fd) in inodes:
+                    return int(fd_dir.parent.name)
+        except OSError:  # the process ended, or is not ours to read
+            continue
+    return None
 
 
 class SlowStatement:
