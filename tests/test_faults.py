@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.dags_test import dags_test
-from tests.support.faults import BackendKiller, IntervalReader, SlowStatement
+from tests.support.faults import IntervalReader, SlowStatement, WhenRunning, terminate_backend
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.sample_data import write_sample_dataset
@@ -64,14 +64,14 @@ def tries(env) -> dict[str, tuple[int, str]]:
 
 def run_with_fault(env, warehouse, statement_prefix: str) -> tuple[str | None, set[tuple]]:
     reader = IntervalReader(warehouse.url, COUNTS)
-    killer = BackendKiller(warehouse.url, statement_prefix)
+    killer = WhenRunning(warehouse.url, statement_prefix, terminate_backend(warehouse.url))
     reader.start()
     killer.start()
     result = dags_test(env, LOGICAL_DATE, timeout=600)
     killer.join(timeout=5)
     seen = reader.stop()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return killer.killed, seen
+    return killer.statement, seen
 
 
 def assert_exact_and_never_partial(warehouse, large_day, seen: set[tuple]) -> None:

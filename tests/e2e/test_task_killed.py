@@ -15,7 +15,7 @@ import datetime as dt
 import pytest
 
 from tests.e2e.conftest import DAG_ID
-from tests.support.faults import ClientKiller, SlowStatement
+from tests.support.faults import SlowStatement, WhenRunning, kill_client
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tools.local_warehouse import airflow_connection
 from tools.task_runner import run_task
@@ -43,19 +43,19 @@ def test_a_task_process_killed_mid_load_is_retried_and_loads_its_hour(
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", airflow_connection(warehouse.url))
     run_task(dag, "create_tables", hour, real_data.as_uri())  # the trigger needs its table
     logical_date = (hour + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    killer = ClientKiller(warehouse.url, statement, timeout=300)
+    killer = WhenRunning(warehouse.url, statement, kill_client, timeout=300)
     with SlowStatement(warehouse.url, table, seconds=4):
         killer.start()
         run = api.trigger(DAG_ID, logical_date)
         states = api.wait_for_runs(DAG_ID, [run["dag_run_id"]], timeout=600)
         killer.join(timeout=5)
-    assert killer.killed_pid is not None, "the statement was never seen running"
+    assert killer.done_at is not None, "the statement was never seen running"
     assert states == {run["dag_run_id"]: "success"}
     path = f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}/taskInstances/{task_id}/tries"
     tries = api.call("GET", path)["task_instances"]
     assert [t["try_number"] for t in tries] == [1, 2]
     assert tries[0]["state"] in ("failed", "up_for_retry") and tries[1]["state"] == "success"
     ended = dt.datetime.fromisoformat(tries[0]["end_date"].replace("Z", "+00:00")).timestamp()
-    print(f"{task_id}: the killed try was reported ended {ended - killer.killed_at:.1f} s later")
+    print(f"{task_id}: the killed try was reported ended {ended - killer.done_at:.1f} s later")
     stack.loaded_hours.add(hour)
     assert actual_warehouse(warehouse) == expected_warehouse(real_data, sorted(stack.loaded_hours))

@@ -1,11 +1,11 @@
 """Faults injected into the real PostgreSQL warehouse while a real Airflow run works on it.
 
-- ``BackendKiller`` terminates (``pg_terminate_backend``) the first session of the warehouse
-  seen running a statement that starts with a given text, as a failover or an operator would.
+- ``WhenRunning`` acts on the first session of the warehouse seen running a statement that
+  starts with a given text: ``terminate_backend`` (``pg_terminate_backend``, as a failover or
+  an operator would), ``kill_client`` (SIGKILL to the process on this machine that holds the
+  connection: a task process dying mid-load), or any other act (a server restart);
 - ``SlowStatement`` makes every INSERT into a table take a few seconds (a statement trigger
   that sleeps), so that a load can be caught in the middle of its transaction.
-- ``ClientKiller`` kills (SIGKILL) the process on this machine whose warehouse session is
-  running a statement that starts with a given text: a task process dying mid-load;
 - ``IntervalReader`` queries the warehouse in a loop, as an analyst would, and keeps every
   distinct answer, to show that no one ever sees a partial interval.
 """
@@ -21,54 +21,53 @@ from pathlib import Path
 import psycopg
 
 
-class BackendKiller(threading.Thread):
-    def __init__(self, url: str, statement_prefix: str, timeout: float = 600) -> None:
+class WhenRunning(threading.Thread):
+    """Once a session of the warehouse is seen running a statement that starts with
+    ``statement_prefix``, does ``act(backend_pid, client_port)`` to it, once.
+
+    ``act`` may return False to say it could not act yet; it is then called again.
+    ``done_at`` is the time.time() it acted, ``statement`` what the session was running.
+    """
+
+    def __init__(self, url: str, statement_prefix: str, act, timeout: float = 600) -> None:
         super().__init__(daemon=True)
-        self.url = url
-        self.prefix = statement_prefix
-        self.timeout = timeout
-        self.killed: str | None = None  # the statement that was running when it was killed
+        self.url, self.prefix, self.act, self.timeout = url, statement_prefix, act, timeout
+        self.done_at: float | None = None
+        self.statement: str | None = None
 
     def run(self) -> None:
         deadline = time.monotonic() + self.timeout
         with psycopg.connect(self.url, autocommit=True) as conn:
             while time.monotonic() < deadline:
                 found = conn.execute(
-                    "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, %s)",
+                    "SELECT pid, client_port, query FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state = 'active' AND starts_with(query, %s)",
                     [self.prefix],
                 ).fetchone()
-                if found:
-                    conn.execute("SELECT pg_terminate_backend(%s)", [found[0]])
-                    self.killed = found[1]
+                if found and self.act(found[0], found[1]) is not False:
+                    self.done_at, self.statement = time.time(), found[2]
                     return
                 time.sleep(0.01)
 
 
-class ClientKiller(threading.Thread):
-    def __init__(self, url: str, statement_prefix: str, timeout: float = 600) -> None:
-        super().__init__(daemon=True)
-        self.url = url
-        self.prefix = statement_prefix
-        self.timeout = timeout
-        self.killed_pid: int | None = None
-        self.killed_at: float | None = None  # time.time() of the kill
+def terminate_backend(url: str):
+    """An act: ``pg_terminate_backend`` of the session, as a failover or an operator would."""
 
-    def run(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            while time.monotonic() < deadline:
-                found = conn.execute(
-                    "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, %s)",
-                    [self.prefix],
-                ).fetchone()
-                pid = found and process_with_local_port(found[0])
-                if pid:
-                    os.kill(pid, signal.SIGKILL)
-                    self.killed_pid, self.killed_at = pid, time.time()
-                    return
-                time.sleep(0.02)
+    def act(backend_pid: int, client_port: int) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+
+    return act
+
+
+def kill_client(backend_pid: int, client_port: int) -> bool:
+    """An act: SIGKILL to the process on this machine that holds the session's connection."""
+    pid = process_with_local_port(client_port)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGKILL)
+    return True
 
 
 def process_with_local_port(port: int) -> int | None:
@@ -114,25 +113,38 @@ class SlowStatement:
 
 
 class IntervalReader(threading.Thread):
-    """Runs ``sql`` (one statement, one row) in a loop; ``seen`` is every distinct answer."""
+    """Runs ``sql`` (one statement, one row) in a loop; ``seen`` is every distinct answer.
 
-    def __init__(self, url: str, sql: str) -> None:
+    With ``reconnect``, a lost connection (a server restarting) is opened again until it
+    answers; ``interruptions`` counts how often.
+    """
+
+    def __init__(self, url: str, sql: str, reconnect: bool = False) -> None:
         super().__init__(daemon=True)
-        self.url, self.sql = url, sql
+        self.url, self.sql, self.reconnect = url, sql, reconnect
         self.seen: set[tuple] = set()
         self.reads = 0
+        self.interruptions = 0
         self.error: Exception | None = None
         self._stopping = threading.Event()
 
     def run(self) -> None:
-        try:
-            with psycopg.connect(self.url, autocommit=True) as conn:
-                while not self._stopping.is_set():
-                    self.seen.add(tuple(conn.execute(self.sql).fetchone()))
-                    self.reads += 1
-                    time.sleep(0.005)
-        except Exception as exc:  # noqa: BLE001 - reported by stop()
-            self.error = exc
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True) as conn:
+                    while not self._stopping.is_set():
+                        self.seen.add(tuple(conn.execute(self.sql).fetchone()))
+                        self.reads += 1
+                        time.sleep(0.005)
+            except psycopg.OperationalError as exc:
+                if not self.reconnect:
+                    self.error = exc
+                    return
+                self.interruptions += 1
+                time.sleep(0.2)
+            except Exception as exc:  # noqa: BLE001 - reported by stop()
+                self.error = exc
+                return
 
     def stop(self) -> set[tuple]:
         """Every distinct answer; raises what stopped the reader, if anything did."""
