@@ -38,12 +38,14 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
 from sparkify.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
+from sparkify.postgres_copy.json_records import MAX_VALUE_BYTES
 from sparkify.postgres_copy.jsonpaths import Step
 from sparkify.postgres_copy.read_ahead import read_ahead
 from sparkify.table_columns import INTEGER_BOUNDS, Column, ColumnKind
 
 BLOCK_BYTES = 2 << 20  # lines parsed per block: about 4,500 events
 READ_AHEAD_BLOCKS = 2  # blocks parsed ahead of the one being sent
+_MAX_DEPTH = 900  # brackets on one line beyond which the mapper decides (it reads ~1,000 deep)
 
 # str.isspace() is what the mapper's BLANKSASNULL tests; trimming exactly these characters
 # from both ends leaves "" only for a string the mapper would call blank.
@@ -167,6 +169,8 @@ class ColumnarLoader:
     ) -> pa.Table:
         if not block.startswith(b"{") or block.count(b"\n{") != lines - 1:
             raise _CannotVouch  # blank, indented or continued lines: the mapper reads those
+        if _may_exceed_limits(block, lines):
+            raise _CannotVouch  # the mapper names a value over 4 MB or nested too deeply
         try:
             block.decode("utf-8")
             table = pa_json.read_json(
@@ -189,6 +193,13 @@ class ColumnarLoader:
             values = self._checked_text(column, values)
         elif column.kind is ColumnKind.INTEGER:
             _require_within(values, INTEGER_BOUNDS[column.data_type])
+        elif column.kind is ColumnKind.FLOAT:
+            if (
+                values.null_count < len(values)
+                and not _any_true(pc.is_finite(values))
+                or (_any_true(pc.invert(pc.fill_null(pc.is_finite(values), True))))
+            ):
+                raise _CannotVouch  # 1e400 or NaN: the mapper names it
         elif column.kind is ColumnKind.TIMESTAMP:
             _require_within(values, _EPOCH_MILLIS_BOUNDS)
             values = values.cast(pa.timestamp("ms"))
@@ -227,15 +238,21 @@ class _LineBlocks:
         self.carry = b""
 
     def __iter__(self) -> Iterator[bytes]:
+        # Chunks without a line end are kept apart and joined once the line ends: joining at
+        # each read would copy a 50 MB line some thousands of times.
+        pending = [self.carry] if self.carry else []
         while chunk := self._stream.read(BLOCK_BYTES):
-            data = self.carry + chunk
-            cut = data.rfind(b"\n") + 1
-            self.carry = data[cut:]
-            if cut:
-                yield data[:cut]
-        if self.carry:
-            last, self.carry = self.carry, b""
-            yield last
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                pending.append(chunk)
+                continue
+            block = b"".join([*pending, chunk[:cut]])
+            self.carry = chunk[cut:]
+            pending = [self.carry] if self.carry else []
+            yield block
+        self.carry = b""
+        if pending:
+            yield b"".join(pending)
 
 
 def _lines_from(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
@@ -248,6 +265,19 @@ def _lines_from(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
         lines[-1] += stream.readline()
     yield from lines
     yield from stream
+
+
+def _may_exceed_limits(block: bytes, lines: int) -> bool:
+    """Whether a line of the block may hold a value over 4 MB or nested over 1,000 levels.
+
+    Cheap where it matters: an event or song line has one brace and no bracket, so the block's
+    counts decide; only a block with a thousand extra brackets is looked at line by line.
+    """
+    if len(block) > MAX_VALUE_BYTES and max(map(len, block.split(b"\n"))) > MAX_VALUE_BYTES:
+        return True
+    if block.count(b"[") + block.count(b"{") - lines <= _MAX_DEPTH:
+        return False
+    return any(line.count(b"[") + line.count(b"{") > _MAX_DEPTH for line in block.split(b"\n"))
 
 
 def _any_true(mask: pa.Array) -> bool:

@@ -13,6 +13,11 @@ object per line it would swallow the next record and the error would surface lin
 a value is unfinished, a line that starts at column 0 with ``{`` and parses on its own as an
 object is taken as the next record, and the unfinished value is reported where it starts.
 Pretty-printers indent nested objects, so this does not misfire on them.
+
+Limits, each an error naming the line: a JSON value larger than 4 MB (Redshift's limit for a
+JSON object in COPY, applied before any parsing); a value nested deeper than about 1,000 levels
+(the parsers' limit; Redshift documents none); a byte order mark before the first value (not
+JSON; Redshift documents nothing about it, so the stand-in refuses rather than guesses).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from sparkify.errors import SourceDataError
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"
+MAX_VALUE_BYTES = 4 * 1024 * 1024  # Redshift: "The maximum size of a JSON object ... is 4 MB"
+_BOM = b"\xef\xbb\xbf"
 
 
 def iter_json_values(
@@ -42,9 +49,17 @@ def iter_json_values(
     pending = ""
     pending_start = 0
     for number, line in enumerate(lines, first_line):
+        if number == 1 and line.startswith(_BOM):
+            raise SourceDataError(
+                f"{url}, line 1: the file starts with a byte order mark (EF BB BF), which is not "
+                "JSON: save the file without it"
+            )
         if not pending:
             try:
-                yield number, orjson.loads(line)
+                value = orjson.loads(line)
+                if len(line) > MAX_VALUE_BYTES:
+                    raise _too_large(url, number, len(line))
+                yield number, value
                 continue
             except orjson.JSONDecodeError:
                 if not line.strip():
@@ -62,6 +77,8 @@ def iter_json_values(
         pending += text
         values, pending, pending_start = _decode_complete_values(pending, pending_start, url)
         yield from values
+        if len(pending) > MAX_VALUE_BYTES:
+            raise _too_large(url, pending_start, len(pending.encode("utf-8")))
     if pending.strip(_WHITESPACE):
         raise SourceDataError(
             f"{url}, line {pending_start}: malformed JSON: the file ends inside the value that "
@@ -78,16 +95,34 @@ def _decode_complete_values(
     end_of_content = len(text.rstrip(_WHITESPACE))
     while position < len(text):
         line = start_line + text.count("\n", 0, position)
+        start = position
         try:
             value, position = _DECODER.raw_decode(text, position)
+        except RecursionError:
+            raise SourceDataError(
+                f"{url}, line {line}: JSON nested deeper than the about 1,000 levels this loader "
+                "reads"
+            ) from None
         except json.JSONDecodeError as exc:
             if exc.pos >= end_of_content and exc.msg.startswith("Expecting"):
                 return values, text[position:], line
             error_line = start_line + text.count("\n", 0, exc.pos)
             raise SourceDataError(f"{url}, line {error_line}: malformed JSON: {exc.msg}") from None
+        if (
+            position - start > MAX_VALUE_BYTES // 4
+            and len(text[start:position].encode("utf-8")) > MAX_VALUE_BYTES
+        ):
+            raise _too_large(url, line, len(text[start:position].encode("utf-8")))
         values.append((line, value))
         position = _skip_whitespace(text, position)
     return values, "", 0
+
+
+def _too_large(url: str, line: int, size: int) -> SourceDataError:
+    return SourceDataError(
+        f"{url}, line {line}: a JSON value of {size:,} bytes; Redshift's COPY takes at most 4 MB "
+        "per JSON object"
+    )
 
 
 def _is_complete_object(line: bytes) -> bool:

@@ -7,7 +7,8 @@
   expressions as columns.
 
 Then every value is checked against its column: a JSON value of the wrong type, an integer out
-of range, a string longer than the column (unless TRUNCATECOLUMNS) or a missing value for a
+of range, a number a double cannot hold (``1e400``, ``NaN``), a string longer than the column
+(unless TRUNCATECOLUMNS) or a missing value for a
 NOT NULL column is an error naming the object, the line and the field. EMPTYASNULL and
 BLANKSASNULL turn empty or whitespace-only strings into NULL for text columns; for every other
 type an empty or blank string is always NULL, as Redshift's data conversion parameters say
@@ -18,6 +19,7 @@ type an empty or blank string is always NULL, as Redshift's data conversion para
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -93,6 +95,8 @@ def _float_converter(column: Column, options: CopyOptions) -> Callable[[Any], An
     def convert(value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise _BadValue(f"expected a number, got {_json_type(value)} {_describe(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _BadValue(f"number {value!r} is out of range for {column.data_type}")
         return value
 
     return convert
