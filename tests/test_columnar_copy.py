@@ -15,9 +15,9 @@ import psycopg
 import pytest
 import sparkify.postgres_copy.columnar as columnar_copy
 from sparkify.copy_options import CopyOptions
-from sparkify.errors import SourceDataError
-from sparkify.operators import StageToRedshiftOperator
 from sparkify.table_columns import read_table_columns
+
+from tests.support.copy_paths import count_fast_path_rows, stage_day_file
 
 TABLE_DDL = """
 CREATE TABLE target (
@@ -126,38 +126,17 @@ def target(warehouse):
 @pytest.fixture
 def fast_path_rows(monkeypatch):
     """Rows the fast path sent, per stage; tiny blocks so that every case spans several."""
-    monkeypatch.setattr(columnar_copy, "BLOCK_BYTES", 512)
-    sent: list[int] = []
-    copy_blocks = columnar_copy.ColumnarLoader.copy_blocks
-
-    def counting(self, *args, **kwargs):
-        result = copy_blocks(self, *args, **kwargs)
-        sent.append(result[0])
-        return result
-
-    monkeypatch.setattr(columnar_copy.ColumnarLoader, "copy_blocks", counting)
-    return sent
+    return count_fast_path_rows(monkeypatch, 512)
 
 
 def outcome(root, target, monkeypatch, fast: bool, options: dict):
     """Stage d/day.json; return the table's rows, or the error's type and message."""
     target.execute("TRUNCATE target")
-    with monkeypatch.context() as patch:
-        if not fast:
-            patch.setattr(columnar_copy.ColumnarLoader, "for_mapping", lambda *a, **k: None)
-        operator = StageToRedshiftOperator(
-            task_id="stage",
-            table="target",
-            source_url=root.as_uri(),
-            s3_key="d/day.json",
-            source_column="source_key",
-            timeformat="epochmillisecs",
-            **options,
-        )
-        try:
-            operator.execute({})
-        except SourceDataError as error:
-            return ("error", str(error))
+    error = stage_day_file(
+        root, "target", fast, monkeypatch, timeformat="epochmillisecs", **options
+    )
+    if error is not None:
+        return ("error", error)
     return ("rows", target.query("SELECT * FROM target ORDER BY id, name"))
 
 

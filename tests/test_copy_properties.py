@@ -16,11 +16,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import sparkify.postgres_copy.columnar as columnar_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sparkify.errors import SourceDataError
-from sparkify.operators import StageToRedshiftOperator
+
+from tests.support.copy_paths import count_fast_path_rows, stage_day_file
 
 TEXT_WIDTH = 12
 INT32 = (-(2**31), 2**31 - 1)
@@ -90,21 +89,9 @@ def expected_outcome(lines: list[str]):
 
 def staged_outcome(warehouse, root: Path, fast: bool, monkeypatch):
     warehouse.execute("TRUNCATE props")
-    with monkeypatch.context() as patch:
-        if not fast:
-            patch.setattr(columnar_copy.ColumnarLoader, "for_mapping", lambda *a, **k: None)
-        operator = StageToRedshiftOperator(
-            task_id="stage_props",
-            table="props",
-            source_url=root.as_uri(),
-            s3_key="d/day.json",
-            source_column="source_key",
-            timeformat="epochmillisecs",
-        )
-        try:
-            operator.execute({})
-        except SourceDataError as error:
-            return ("error", str(error))
+    error = stage_day_file(root, "props", fast, monkeypatch, timeformat="epochmillisecs")
+    if error is not None:
+        return ("error", error)
     rows = warehouse.query("SELECT id, label, amount, plays, seen_at FROM props ORDER BY id")
     return ("rows", rows)
 
@@ -112,16 +99,7 @@ def staged_outcome(warehouse, root: Path, fast: bool, monkeypatch):
 @pytest.fixture
 def table(warehouse, monkeypatch):
     warehouse.execute(TABLE_DDL)
-    monkeypatch.setattr(columnar_copy, "BLOCK_BYTES", 256)
-    sent: list[int] = []
-    copy_blocks = columnar_copy.ColumnarLoader.copy_blocks
-
-    def counting(self, *args, **kwargs):
-        result = copy_blocks(self, *args, **kwargs)
-        sent.append(result[0])
-        return result
-
-    monkeypatch.setattr(columnar_copy.ColumnarLoader, "copy_blocks", counting)
+    sent = count_fast_path_rows(monkeypatch, 256)
     yield warehouse
     assert sum(sent) > 0, "the fast path never loaded a row: the property did not cover it"
 

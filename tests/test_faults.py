@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.support.dags_test import dags_test
-from tests.support.faults import IntervalReader, SlowStatement, WhenRunning, terminate_backend
+from tests.support.dags_test import dags_test, task_tries
+from tests.support.faults import (
+    HOUR_COUNTS,
+    IntervalReader,
+    SlowStatement,
+    WhenRunning,
+    terminate_backend,
+)
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.sample_data import write_sample_dataset
@@ -30,12 +35,6 @@ from tools.task_runner import run_task
 DAY = dt.date(2018, 11, 15)
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"  # by hand: the hour that ends here
-IN_HOUR = "'2018-11-15 13:00' AND start_time < '2018-11-15 14:00'"
-COUNTS = f"""
-SELECT (SELECT COUNT(*) FROM songplays WHERE start_time >= {IN_HOUR}),
-       (SELECT COUNT(*) FROM users),
-       (SELECT COUNT(*) FROM "time" WHERE start_time >= {IN_HOUR})
-"""
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +54,8 @@ def airflow_env(tmp_path, warehouse, large_day, dag):
     return env
 
 
-def tries(env) -> dict[str, tuple[int, str]]:
-    """task_id -> (try number, state) of the run, from Airflow's metadata database."""
-    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as metadata:
-        rows = metadata.execute("SELECT task_id, try_number, state FROM task_instance")
-        return {task_id: (number, state) for task_id, number, state in rows}
-
-
 def run_with_fault(env, warehouse, statement_prefix: str) -> tuple[str | None, set[tuple]]:
-    reader = IntervalReader(warehouse.url, COUNTS)
+    reader = IntervalReader(warehouse.url, HOUR_COUNTS)
     killer = WhenRunning(warehouse.url, statement_prefix, terminate_backend(warehouse.url))
     reader.start()
     killer.start()
@@ -77,7 +69,7 @@ def run_with_fault(env, warehouse, statement_prefix: str) -> tuple[str | None, s
 def assert_exact_and_never_partial(warehouse, large_day, seen: set[tuple]) -> None:
     expected = expected_warehouse(large_day, [HOUR])
     assert actual_warehouse(warehouse) == expected
-    final = warehouse.query(COUNTS)[0]
+    final = warehouse.query(HOUR_COUNTS)[0]
     assert final[0] == expected.songplays and final[1] == expected.users
     for column in range(3):
         assert {answer[column] for answer in seen} <= {0, final[column]}, seen
@@ -102,7 +94,7 @@ def test_a_session_terminated_mid_load_is_retried_and_the_warehouse_ends_exact(
     else:
         killed, seen = run_with_fault(airflow_env, warehouse, statement)
     assert killed is not None and killed.startswith(statement)
-    runs = tries(airflow_env)
+    runs = task_tries(airflow_env)
     assert runs[task_id] == (2, "success"), runs
     assert all(state == "success" for _, state in runs.values()), runs
     assert_exact_and_never_partial(warehouse, large_day, seen)

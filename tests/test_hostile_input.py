@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import sparkify.postgres_copy.columnar as columnar_copy
-from sparkify.errors import SourceDataError
-from sparkify.operators import StageToRedshiftOperator
+
+from tests.support.copy_paths import count_fast_path_rows, stage_day_file
 
 TABLE_DDL = """
 CREATE TABLE target (
@@ -68,25 +67,15 @@ CASES = {
 @pytest.fixture
 def target(warehouse, monkeypatch):
     warehouse.execute(TABLE_DDL)
-    monkeypatch.setattr(columnar_copy, "BLOCK_BYTES", 4096)
+    count_fast_path_rows(monkeypatch, 4096)
     return warehouse
 
 
 def staged(tmp_path, target, monkeypatch, fast: bool):
     target.execute("TRUNCATE target")
-    with monkeypatch.context() as patch:
-        if not fast:
-            patch.setattr(columnar_copy.ColumnarLoader, "for_mapping", lambda *a, **k: None)
-        try:
-            StageToRedshiftOperator(
-                task_id="stage",
-                table="target",
-                source_url=tmp_path.as_uri(),
-                s3_key="d/day.json",
-                source_column="source_key",
-            ).execute({})
-        except SourceDataError as error:
-            return ("error", str(error))
+    error = stage_day_file(tmp_path, "target", fast, monkeypatch)
+    if error is not None:
+        return ("error", error)
     return ("rows", target.query("SELECT id, name, score FROM target ORDER BY id"))
 
 

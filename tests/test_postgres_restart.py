@@ -12,14 +12,12 @@ partial load.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import warnings
-from pathlib import Path
 
 import pytest
 
-from tests.support.dags_test import dags_test
-from tests.support.faults import IntervalReader, SlowStatement, WhenRunning
+from tests.support.dags_test import dags_test, task_tries
+from tests.support.faults import HOUR_COUNTS, IntervalReader, SlowStatement, WhenRunning
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_env import airflow_environment, migrate_metadata_db
@@ -28,12 +26,6 @@ from tools.task_runner import run_task
 
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"
-IN_HOUR = "'2018-11-15 13:00' AND start_time < '2018-11-15 14:00'"
-COUNTS = f"""
-SELECT (SELECT COUNT(*) FROM songplays WHERE start_time >= {IN_HOUR}),
-       (SELECT COUNT(*) FROM users),
-       (SELECT COUNT(*) FROM "time" WHERE start_time >= {IN_HOUR})
-"""
 
 
 @pytest.fixture
@@ -69,7 +61,7 @@ def test_a_restart_mid_load_is_retried_and_the_warehouse_ends_exact(
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", connection)
     run_task(dag, "create_tables", HOUR, real_data.as_uri())  # the slow trigger needs its table
 
-    reader = IntervalReader(url, COUNTS, reconnect=True)
+    reader = IntervalReader(url, HOUR_COUNTS, reconnect=True)
     restarter = WhenRunning(url, 'INSERT INTO "songplays"', restart(private_server))
     with SlowStatement(url, "songplays", seconds=4):
         reader.start()
@@ -79,14 +71,10 @@ def test_a_restart_mid_load_is_retried_and_the_warehouse_ends_exact(
         seen = reader.stop()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert restarter.done_at is not None and reader.interruptions >= 1
-    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as metadata:
-        fact = metadata.execute(
-            "SELECT try_number, state FROM task_instance WHERE task_id = 'load_songplays_fact'"
-        ).fetchone()
-    assert fact == (2, "success")
+    assert task_tries(env)["load_songplays_fact"] == (2, "success")
     warehouse = WarehouseDb(url)
     expected = expected_warehouse(real_data, [HOUR])
     assert actual_warehouse(warehouse) == expected
-    final = warehouse.query(COUNTS)[0]
+    final = warehouse.query(HOUR_COUNTS)[0]
     for column in range(3):
         assert {answer[column] for answer in seen} <= {0, final[column]}, seen

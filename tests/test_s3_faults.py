@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.support.dags_test import dags_test
+from tests.support.dags_test import dags_test, task_tries
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.s3_fault_proxy import S3FaultProxy
 from tests.support.s3_server import aws_connection, empty_bucket, upload_to_bucket
@@ -47,13 +45,6 @@ def dataset(tmp_path_factory, s3_endpoint):
     s3 = upload_to_bucket(s3_endpoint, BUCKET, root, keys)
     yield root
     empty_bucket(s3, BUCKET)
-
-
-def stage_tries(env) -> tuple[int, str]:
-    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as metadata:
-        return metadata.execute(
-            "SELECT try_number, state FROM task_instance WHERE task_id = 'stage_events'"
-        ).fetchone()
 
 
 @pytest.mark.parametrize(
@@ -83,7 +74,7 @@ def test_s3_faults_mid_read_end_in_an_exact_warehouse(
         result = dags_test(env, LOGICAL_DATE, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert proxy.injected == plan  # every planned fault was met
-    assert stage_tries(env) == (tries, "success")
+    assert task_tries(env)["stage_events"] == (tries, "success")
     assert actual_warehouse(warehouse) == expected_warehouse(dataset, [HOUR])
     lines = sum(1 for line in (dataset / DAY_KEY).open() if line.strip())
     assert warehouse.query("SELECT COUNT(*) FROM staging_events") == [(lines,)]

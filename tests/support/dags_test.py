@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+from pathlib import Path
 
 from tools.airflow_env import AIRFLOW
 
@@ -28,3 +30,10 @@ def dags_test_of(
     command += [logical_date] if logical_date else []
     command += ["--conf", json.dumps(conf)] if conf is not None else []
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def task_tries(env: dict[str, str]) -> dict[str, tuple[int, str]]:
+    """task_id -> (try number, state) of the run ``dags test`` made, from its metadata DB."""
+    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as metadata:
+        rows = metadata.execute("SELECT task_id, try_number, state FROM task_instance")
+        return {task_id: (number, state) for task_id, number, state in rows}

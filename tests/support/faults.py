@@ -6,6 +6,7 @@
   connection: a task process dying mid-load), or any other act (a server restart);
 - ``SlowStatement`` makes every INSERT into a table take a few seconds (a statement trigger
   that sleeps), so that a load can be caught in the middle of its transaction.
+- ``HOUR_COUNTS`` is what such a reader asks of the hour 2018-11-15 13:00 the fault tests load;
 - ``IntervalReader`` queries the warehouse in a loop, as an analyst would, and keeps every
   distinct answer, to show that no one ever sees a partial interval.
 """
@@ -19,6 +20,13 @@ import time
 from pathlib import Path
 
 import psycopg
+
+_IN_HOUR = "'2018-11-15 13:00' AND start_time < '2018-11-15 14:00'"
+HOUR_COUNTS = f"""
+SELECT (SELECT COUNT(*) FROM songplays WHERE start_time >= {_IN_HOUR}),
+       (SELECT COUNT(*) FROM users),
+       (SELECT COUNT(*) FROM "time" WHERE start_time >= {_IN_HOUR})
+"""
 
 
 class WhenRunning(threading.Thread):
