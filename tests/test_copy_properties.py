@@ -40,7 +40,10 @@ CREATE TABLE props (
 TRICKY = '\n\r\t\\",|. \x1c\x7f\u00a0\u2028\u3000\u200b\ufeffé\u0301🎵'
 valid_label = (
     st.none()
-    | st.text(st.characters(blacklist_characters="\x00"), max_size=TEXT_WIDTH)
+    | st.text(
+        st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+        max_size=TEXT_WIDTH,
+    )
     | st.text(st.sampled_from(TRICKY), max_size=TEXT_WIDTH)
 )
 valid_record = st.fixed_dictionaries(
@@ -56,6 +59,8 @@ valid_record = st.fixed_dictionaries(
 )
 # One value each that COPY must refuse: the file fails, naming its line.
 bad_field = st.one_of(
+    # A lone surrogate: escaped (\ud800), or as the bytes it would take (invalid UTF-8).
+    st.tuples(st.just("label"), st.characters(categories=("Cs",))),
     st.tuples(st.just("label"), st.text(max_size=4).map(lambda t: t + "\x00")),
     st.tuples(st.just("label"), st.text(min_size=TEXT_WIDTH + 1, max_size=TEXT_WIDTH + 6)),
     st.tuples(
@@ -73,8 +78,12 @@ def expected_outcome(lines: list[str]):
     for number, text in enumerate(lines, start=1):
         record = json.loads(text)
         label, amount = record.get("label"), record.get("amount")
+        encodable = (
+            label is None
+            or label.encode("utf-8", "surrogatepass").decode("utf-8", "replace") == label
+        )
         plays, seen_at = record.get("plays"), record.get("seen_at")
-        if label is not None and ("\x00" in label or len(label) > TEXT_WIDTH):
+        if label is not None and ("\x00" in label or len(label) > TEXT_WIDTH or not encodable):
             return ("error", number)
         if plays is not None and not INT32[0] <= plays <= INT32[1]:
             return ("error", number)
@@ -119,7 +128,9 @@ def staged_both_ways(table, monkeypatch, records: list[dict], ascii_only: bool):
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         (root / "d").mkdir()
-        (root / "d" / "day.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (root / "d" / "day.json").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass"
+        )
         outcomes = {
             "fast path": staged_outcome(table, root, True, monkeypatch),
             "row mapper": staged_outcome(table, root, False, monkeypatch),

@@ -66,6 +66,14 @@ def _text_converter(column: Column, options: CopyOptions) -> Callable[[Any], Any
             return None
         if "\x00" in text:
             raise _BadValue("the string contains a NUL character, which cannot be stored")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _BadValue(
+                    "the string contains a lone surrogate (an escaped \\ud800-\\udfff without "
+                    "its pair), which is not Unicode text"
+                ) from None
         if column.max_length is not None and len(text) > column.max_length:
             if not options.truncate_columns:
                 raise _BadValue(
