@@ -156,10 +156,12 @@ with DAG(
     run_quality_checks = DataQualityOperator(
         task_id="run_quality_checks",
         checks=yaml.safe_load((INCLUDE / "quality_checks.yml").read_text()),
+        history_table="quality_results",
         redshift_conn_id=WAREHOUSE_CONN_ID,
         doc_md="Runs the checks in `include/quality_checks.yml` (row counts against staging, "
-        "NOT NULL and unique keys, songplays whose user or time is missing) and fails listing "
-        "every check that did not pass.",
+        "NOT NULL and unique keys, songplays whose user or time is missing), records each "
+        "result for the hour in `quality_results`, and fails listing every check that did not "
+        "pass.",
     )
 
     end = EmptyOperator(task_id="end", doc_md="Marks the end of the run.")

@@ -106,6 +106,20 @@ CREATE TABLE IF NOT EXISTS "staged_source_uses" (
     PRIMARY KEY (table_name, source)
 )
 DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS "quality_results" (
+    interval_start TIMESTAMP     NOT NULL,
+    interval_end   TIMESTAMP     NOT NULL,
+    check_name     VARCHAR(128)  NOT NULL,
+    value          DOUBLE PRECISION,
+    comparison     VARCHAR(16)   NOT NULL,
+    expected       DOUBLE PRECISION,
+    passed         BOOLEAN       NOT NULL,
+    on_failure     VARCHAR(8)    NOT NULL,
+    run_id         VARCHAR(256),
+    checked_at     TIMESTAMP     NOT NULL,
+    PRIMARY KEY (interval_start, check_name)
+)
+SORTKEY (interval_start);
 
 -- task stage_events: ExecuteStatement (each), session 2
 BEGIN;
@@ -418,4 +432,20 @@ WHERE users.user_id IS NULL OR users.last_event_at < seen.latest_ts;
 SELECT COUNT(*) FROM "staging_events"
 WHERE source_key = 'log_data/2018/11/2018-11-15-events.json'
   AND NOT ("ts" >= TIMESTAMP '2018-11-15 00:00:00.000000' AND "ts" < TIMESTAMP '2018-11-16 00:00:00.000000');
+COMMIT;
+
+-- task run_quality_checks: ExecuteStatement (each), session 10
+BEGIN;
+LOCK "quality_results";
+DELETE FROM "quality_results" WHERE interval_start = :p1;  -- :p1 = '2018-11-15 13:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'songplays_match_staged_plays', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'songplays_keys_not_null', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'songplays_ids_unique', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'songplays_users_exist', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'songplays_times_exist', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'catalogue_not_empty', :p4 = '0.0', :p5 = 'greater_than', :p6 = '0.0', :p7 = 'False', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'dimension_keys_not_null', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'dimension_keys_unique', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'interval_users_loaded', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'fail', :p9 = '2018-11-15 14:00:00'
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, NULL, :p9);  -- :p1 = '2018-11-15 13:00:00', :p2 = '2018-11-15 14:00:00', :p3 = 'events_in_their_day_file', :p4 = '0.0', :p5 = 'equal_to', :p6 = '0.0', :p7 = 'True', :p8 = 'warn', :p9 = '2018-11-15 14:00:00'
 COMMIT;

@@ -105,6 +105,20 @@ CREATE TABLE IF NOT EXISTS "staged_source_uses" (
     PRIMARY KEY (table_name, source)
 )
 DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS "quality_results" (
+    interval_start TIMESTAMP     NOT NULL,
+    interval_end   TIMESTAMP     NOT NULL,
+    check_name     VARCHAR(128)  NOT NULL,
+    value          DOUBLE PRECISION,
+    comparison     VARCHAR(16)   NOT NULL,
+    expected       DOUBLE PRECISION,
+    passed         BOOLEAN       NOT NULL,
+    on_failure     VARCHAR(8)    NOT NULL,
+    run_id         VARCHAR(256),
+    checked_at     TIMESTAMP     NOT NULL,
+    PRIMARY KEY (interval_start, check_name)
+)
+SORTKEY (interval_start);
 COMMIT;
 
 -- task stage_events
@@ -418,4 +432,18 @@ WHERE users.user_id IS NULL OR users.last_event_at < seen.latest_ts;
 SELECT COUNT(*) FROM "staging_events"
 WHERE source_key = 'log_data/2018/11/2018-11-15-events.json'
   AND NOT ("ts" >= TIMESTAMP '2018-11-15 00:00:00.000000' AND "ts" < TIMESTAMP '2018-11-16 00:00:00.000000');
+COMMIT;
+BEGIN;
+LOCK "quality_results";
+DELETE FROM "quality_results" WHERE interval_start = '2018-11-15 13:00:00';
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_match_staged_plays', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_keys_not_null', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_ids_unique', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_users_exist', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_times_exist', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'catalogue_not_empty', '0.0', 'greater_than', '0.0', 'False', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'dimension_keys_not_null', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'dimension_keys_unique', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'interval_users_loaded', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'events_in_their_day_file', '0.0', 'equal_to', '0.0', 'True', 'warn', NULL, '2018-11-15 14:00:00');
 COMMIT;

@@ -191,6 +191,7 @@ def test_ddl_declares_distribution_and_sort_keys(dag, redshift):
         "time",
         "staged_sources",
         "staged_source_uses",
+        "quality_results",
     }
     assert "DISTKEY(user_id) SORTKEY(start_time)" in creates["songplays"]
     for table in (

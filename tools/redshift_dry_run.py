@@ -12,7 +12,7 @@ import datetime as dt
 from unittest import mock
 
 from airflow.sdk.exceptions import AirflowFailException
-from sparkify import staging_retention
+from sparkify import clock
 from sparkify.redshift_copy import mask_credentials
 from sparkify.source import SourceObject, SourceRoot
 
@@ -49,16 +49,16 @@ def record_hour(dag, start: dt.datetime, source_url: str, copy_rows: int = 1) ->
 
     Both ways to Redshift are recorded, so nothing can reach a real one: the driver's
     connection, and the Data API's client (``recording.data_api_calls``). The ``redshift``
-    connection decides which one the run takes. The staging retention's clock reads the end of
-    the hour, so that the same hour always records the same statements.
+    connection decides which one the run takes. The worker's clock (``sparkify.clock``) reads
+    the end of the hour, so that the same hour always records the same statements.
     """
     ddl, _ = render_task(dag, "create_tables", start, source_url)
     recording = Recording(tables=columns_from_ddl(ddl.sql), copy_rows=copy_rows)
-    hour_end = start + dt.timedelta(hours=1)  # the staging retention's clock, fixed
+    hour_end = start + dt.timedelta(hours=1)  # the worker's clock, fixed
     with (
         recording_redshift(recording),
         recording_data_api(recording),
-        mock.patch.object(staging_retention, "now", lambda: hour_end),
+        mock.patch.object(clock, "now", lambda: hour_end),
     ):
         for task_id in run_order(dag):
             recording.task_id = task_id

@@ -128,6 +128,23 @@ CREATE TABLE IF NOT EXISTS {{ table('staged_source_uses') }} (
     PRIMARY KEY (table_name, source)
 ){% if dialect == 'redshift' %}
 DISTSTYLE ALL{% endif %};
+
+-- Every quality check's result for every interval (replaced when the interval is re-run), so
+-- that a person can chart a check over time.
+CREATE TABLE IF NOT EXISTS {{ table('quality_results') }} (
+    interval_start TIMESTAMP     NOT NULL,
+    interval_end   TIMESTAMP     NOT NULL,
+    check_name     VARCHAR(128)  NOT NULL,
+    value          DOUBLE PRECISION,
+    comparison     VARCHAR(16)   NOT NULL,
+    expected       DOUBLE PRECISION,
+    passed         BOOLEAN       NOT NULL,
+    on_failure     VARCHAR(8)    NOT NULL,
+    run_id         VARCHAR(256),
+    checked_at     TIMESTAMP     NOT NULL,
+    PRIMARY KEY (interval_start, check_name)
+){% if dialect == 'redshift' %}
+SORTKEY (interval_start){% endif %};
 {% if dialect == 'postgres' %}
 
 -- PostgreSQL has no sort keys; these indexes do their work. An hour's loads read one hour of

@@ -29,11 +29,6 @@ from sparkify.staged_sources import STAGED_SOURCES
 STAGED_SOURCE_USES = "staged_source_uses"
 
 
-def now() -> dt.datetime:
-    """The retention's clock: the worker's, in UTC (a dry run fixes it)."""
-    return dt.datetime.now(dt.UTC)
-
-
 class StagingRetention:
     """The uses and the pruning of one staging table's sources, inside its stage's transaction."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowFailException
 
+from sparkify import clock
 from sparkify.errors import PipelineConfigError
+from sparkify.identifiers import quote_identifier
 from sparkify.operators.base import WarehouseOperator
 
 # The comparison names of common.sql's column checks.
@@ -63,6 +66,10 @@ class DataQualityOperator(WarehouseOperator):
     first rows of that query when it does not pass (in the same snapshot), so the person
     reading the log sees which rows are at fault.
 
+    With ``history_table``, every check's result (value, comparison, expected value, passed)
+    is written there for the run's interval, replacing what an earlier run of the interval
+    wrote, before the task fails or succeeds: a person can chart a check over time.
+
     Each check's SQL returns one value, compared with the expected one, for example
     ``{"name": "songplays_have_users", "sql": "SELECT COUNT(*) ...", "equal_to": 0}``. Checks
     are data: the DAG reads them from a YAML file, so adding one needs no Python. The SQL is
@@ -76,9 +83,13 @@ class DataQualityOperator(WarehouseOperator):
         self,
         *,
         checks: Sequence[Mapping[str, Any]],
+        history_table: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if history_table is not None:
+            quote_identifier(history_table)
+        self.history_table = history_table
         if not checks:
             raise PipelineConfigError("DataQualityOperator needs at least one check")
         for check in checks:
@@ -105,6 +116,8 @@ class DataQualityOperator(WarehouseOperator):
             if not passed and _on_failure(check) == FAIL:
                 failures.append(said)
             warnings += not passed and _on_failure(check) == WARN
+        if self.history_table:
+            self._record(context, outcomes)
         if failures:
             raise AirflowFailException(
                 f"{len(failures)} of {len(self.checks)} quality check(s) failed:\n- "
@@ -126,6 +139,29 @@ class DataQualityOperator(WarehouseOperator):
             examples = list(cursor.fetchall())[:EXAMPLES_SHOWN]
         return actual, passed, examples
 
+    def _record(self, context: Context, outcomes: list[tuple[Any, bool, list]]) -> None:
+        """Replace the interval's results in ``history_table`` with this run's."""
+        start, end = context["data_interval_start"], context["data_interval_end"]
+        rows = []
+        for check, (actual, passed, _) in zip(self.checks, outcomes, strict=True):
+            (key,) = [k for k in COMPARISONS if k in check]
+            rows.append(
+                (_naive_utc(start), _naive_utc(end), check["name"], _number(actual), key,
+                 _number(check[key]), bool(passed), _on_failure(check), context.get("run_id"),
+                 _naive_utc(clock.now()))
+            )  # fmt: skip
+        with self.locked_transaction(self.history_table) as cursor:
+            table = self.table_sql(self.history_table)
+            cursor.execute(f"DELETE FROM {table} WHERE interval_start = %s", [_naive_utc(start)])
+            for row in rows:
+                cursor.execute(
+                    f"INSERT INTO {table} (interval_start, interval_end, check_name, value, "
+                    "comparison, expected, passed, on_failure, run_id, checked_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    row,
+                )
+        self.log.info("Recorded %d check result(s) in %s", len(rows), self.history_table)
+
     @staticmethod
     def _value(cursor, sql: str) -> Any:
         cursor.execute(sql)
@@ -142,3 +178,17 @@ def _on_failure(check: Mapping[str, Any]) -> str:
             f"not {on_failure!r}"
         )
     return on_failure
+
+
+def _number(value: Any) -> float | None:
+    """A check's value or expectation as the history's DOUBLE PRECISION (None if not a number)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from airflow.sdk import Context
 
-from sparkify import staging_retention
+from sparkify import clock, staging_retention
 from sparkify.copy_options import JSON_AUTO, CopyOptions
 from sparkify.copying import CopyTarget, copy_backend
 from sparkify.errors import PipelineConfigError
@@ -134,7 +134,7 @@ class StageToRedshiftOperator(WarehouseOperator):
         """Note this run's sources as used; prune those unused for ``days``."""
         retention = staging_retention.StagingRetention(
             cursor, self.schema, self.table, target.table_sql, self.source_column, days,
-            staging_retention.now(),
+            clock.now(),
         )  # fmt: skip
         retention.mark_used(source.source for source in used)
         rows, pruned = retention.prune(root_url)
