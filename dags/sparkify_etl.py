@@ -14,8 +14,10 @@ from pathlib import Path
 import pendulum
 import yaml
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG, chain
+from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference, chain
 from airflow.timetables.interval import CronDataIntervalTimetable
+from sparkify.alerts import LateLoadEmail, alert_recipients, failure_callbacks, load_deadline
+from sparkify.assets import warehouse_asset
 from sparkify.layout import LOG_JSONPATHS_KEY, SONG_DATA_PREFIX
 from sparkify.operators import (
     DataQualityOperator,
@@ -44,7 +46,22 @@ Loads one hour of the app's activity into the Redshift star schema.
 * **Interval**: a scheduled run loads [logical_date, logical_date + 1h). A run triggered by hand
   with logical date X loads the hour that *ends* at X.
 * **Safe to repeat**: re-running an hour replaces that hour; hours may be loaded in any order.
+* **Assets**: each load declares the table it writes (`sparkify.<table>`, URI from the
+  environment variable `SPARKIFY_WAREHOUSE_URI`); `sparkify.songplays` events carry the hour
+  as a partition key, and every hour of the day once the whole day is loaded.
 """
+
+# A scheduled hour not loaded SPARKIFY_LOAD_DEADLINE_MINUTES after its interval ends is late:
+# the deadline counts from the logical date (the interval's start), so it adds the hour.
+LATE_LOAD_ALERT = (
+    DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=load_deadline(),
+        callback=AsyncCallback(LateLoadEmail, kwargs={"to": alert_recipients()}),
+    )
+    if alert_recipients()
+    else None
+)
 
 with DAG(
     dag_id="sparkify_etl",
@@ -61,7 +78,10 @@ with DAG(
         "depends_on_past": False,
         "retries": 3,
         "email_on_retry": False,
+        # After the last retry: SMTP to SPARKIFY_ALERT_EMAIL, SNS when configured (alerts.py).
+        "on_failure_callback": failure_callbacks(),
     },
+    deadline=LATE_LOAD_ALERT,
     template_searchpath=[str(INCLUDE / "sql")],
     doc_md=DOC,
     tags=["sparkify", "redshift", "hourly"],
@@ -79,6 +99,7 @@ with DAG(
     stage_events = StageToRedshiftOperator(
         task_id="stage_events",
         table="staging_events",
+        outlets=[warehouse_asset("staging_events")],
         source_url=SOURCE_URL,
         s3_key="{{ log_key(data_interval_start) }}",
         json_format=LOG_JSONPATHS_KEY,
@@ -100,6 +121,7 @@ with DAG(
     stage_songs = StageToRedshiftOperator(
         task_id="stage_songs",
         table="staging_songs",
+        outlets=[warehouse_asset("staging_songs")],
         source_url=SOURCE_URL,
         s3_key=SONG_DATA_PREFIX,
         prefix=True,
@@ -117,17 +139,24 @@ with DAG(
     load_songplays_fact = LoadFactOperator(
         task_id="load_songplays_fact",
         table="songplays",
+        outlets=[warehouse_asset("songplays")],
         sql="songplays.sql",
         interval_column="start_time",
+        history_table="loaded_intervals",
+        hourly_partitions=True,
         redshift_conn_id=WAREHOUSE_CONN_ID,
         doc_md="Replaces this hour's `songplays`: one row per NextSong event, matched to the "
-        "catalogue on title, artist and duration (NULL song when nothing matches).",
+        "catalogue on title, artist and duration (NULL song when nothing matches). Records the "
+        "hour in `loaded_intervals`; its Asset event carries the hour as partition key, and "
+        "all 24 hours of the day once the day is complete (`sparkify_daily_report` waits "
+        "for that).",
     )
 
     dimension_loads = [
         LoadDimensionOperator(
             task_id=f"load_{name}_dim",
             table=table,
+            outlets=[warehouse_asset(table)],
             sql=f"{table}.sql",
             mode="upsert",
             key_columns=[key],

@@ -105,6 +105,16 @@ CREATE TABLE IF NOT EXISTS "staged_source_uses" (
     PRIMARY KEY (table_name, source)
 )
 DISTSTYLE ALL;
+CREATE TABLE IF NOT EXISTS "loaded_intervals" (
+    table_name     VARCHAR(128)  NOT NULL,
+    interval_start TIMESTAMP     NOT NULL,
+    interval_end   TIMESTAMP     NOT NULL,
+    rows_loaded    BIGINT        NOT NULL,
+    run_id         VARCHAR(256),
+    loaded_at      TIMESTAMP     NOT NULL,
+    PRIMARY KEY (table_name, interval_start)
+)
+SORTKEY (interval_start);
 CREATE TABLE IF NOT EXISTS "quality_results" (
     interval_start TIMESTAMP     NOT NULL,
     interval_end   TIMESTAMP     NOT NULL,
@@ -250,6 +260,9 @@ SELECT COUNT(*) FROM "incoming_rows" WHERE "start_time" IS NULL OR NOT ("start_t
 DELETE FROM "songplays" WHERE "start_time" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "start_time" < TIMESTAMP '2018-11-15 14:00:00.000000';
 INSERT INTO "songplays" ("songplay_id", "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location", "user_agent") SELECT "songplay_id", "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location", "user_agent" FROM "incoming_rows";
 DROP TABLE "incoming_rows";
+DELETE FROM "loaded_intervals" WHERE table_name = 'songplays' AND interval_start = '2018-11-15 13:00:00';
+INSERT INTO "loaded_intervals" (table_name, interval_start, interval_end, rows_loaded, run_id, loaded_at) SELECT 'songplays', '2018-11-15 13:00:00', '2018-11-15 14:00:00', COUNT(*), 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00' FROM "songplays" WHERE "start_time" >= TIMESTAMP '2018-11-15 13:00:00.000000' AND "start_time" < TIMESTAMP '2018-11-15 14:00:00.000000';
+SELECT EXTRACT(EPOCH FROM interval_start), EXTRACT(EPOCH FROM interval_end) FROM "loaded_intervals" WHERE table_name = 'songplays' AND interval_start >= '2018-11-15 00:00:00' AND interval_start < '2018-11-16 00:00:00';
 COMMIT;
 
 -- task load_user_dim
@@ -436,14 +449,14 @@ COMMIT;
 BEGIN;
 LOCK "quality_results";
 DELETE FROM "quality_results" WHERE interval_start = '2018-11-15 13:00:00';
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_match_staged_plays', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_keys_not_null', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_ids_unique', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_users_exist', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_times_exist', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'catalogue_not_empty', '0.0', 'greater_than', '0.0', 'False', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'dimension_keys_not_null', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'dimension_keys_unique', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'interval_users_loaded', '0.0', 'equal_to', '0.0', 'True', 'fail', NULL, '2018-11-15 14:00:00');
-INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'events_in_their_day_file', '0.0', 'equal_to', '0.0', 'True', 'warn', NULL, '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_match_staged_plays', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_keys_not_null', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_ids_unique', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_users_exist', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'songplays_times_exist', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'catalogue_not_empty', '0.0', 'greater_than', '0.0', 'False', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'dimension_keys_not_null', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'dimension_keys_unique', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'interval_users_loaded', '0.0', 'equal_to', '0.0', 'True', 'fail', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
+INSERT INTO "quality_results" (interval_start, interval_end, check_name, value, comparison, expected, passed, on_failure, run_id, checked_at) VALUES ('2018-11-15 13:00:00', '2018-11-15 14:00:00', 'events_in_their_day_file', '0.0', 'equal_to', '0.0', 'True', 'warn', 'scheduled__2018-11-15T13:00:00+00:00', '2018-11-15 14:00:00');
 COMMIT;

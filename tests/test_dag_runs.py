@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.dags_test import dags_test
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.smtp_server import html_text, smtp_connection, smtp_server
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 
 
@@ -63,11 +64,19 @@ def test_a_bad_file_fails_the_run_at_once_and_changes_nothing(
     lines[2] = lines[2][:25]
     day_file.write_text("\n".join(lines))
     started = time.monotonic()
-    result = dags_test(env, "2018-11-15T15:00:00+00:00", timeout=240)
+    with smtp_server() as (inbox, port):
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection(port)
+        env["SPARKIFY_ALERT_EMAIL"] = "ops@example.com"
+        result = dags_test(env, "2018-11-15T15:00:00+00:00", timeout=240)
     took = time.monotonic() - started
 
     assert result.returncode != 0
-    assert f"{day_file.as_uri()}, line 3: malformed JSON" in result.stdout + result.stderr
+    error = f"{day_file.as_uri()}, line 3: malformed JSON"
+    assert error in result.stdout + result.stderr
     # retries=3 with a 5-minute delay would take 15 minutes: a bad file must not retry.
     assert took < 120
     assert warehouse.snapshot() == before
+    # One message for the failed run: the task that failed (its downstream tasks never ran).
+    (message,) = inbox.messages
+    assert message["Subject"] == "[sparkify] sparkify_etl.stage_events failed: 2018-11-15T14:00Z"
+    assert error in html_text(message)

@@ -34,7 +34,7 @@ from tests.support.s3_server import (
 )
 from tools.redshift_dry_run import assume_objects_exist, record_hour
 from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
-from tools.task_runner import render_task, run_task
+from tools.task_runner import render_partition_task, render_task, run_task
 
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 BUCKET = "sparkify-redshift-test"
@@ -192,6 +192,7 @@ def test_ddl_declares_distribution_and_sort_keys(dag, redshift):
         "staged_sources",
         "staged_source_uses",
         "quality_results",
+        "loaded_intervals",
     }
     assert "DISTKEY(user_id) SORTKEY(start_time)" in creates["songplays"]
     for table in (
@@ -204,6 +205,20 @@ def test_ddl_declares_distribution_and_sort_keys(dag, redshift):
     ):
         assert "DISTSTYLE ALL" in creates[table], table
     assert "pg_advisory" not in ddl.sql and "INDEX" not in ddl.sql
+
+
+def test_the_daily_reports_ddl_is_redshift_sql(report_dag, redshift):
+    ddl, _ = render_partition_task(report_dag, "create_report_tables", "2018-11-21")
+    creates = {
+        statement.this.this.name: statement.sql("redshift")
+        for statement in sqlglot.parse(ddl.sql, read="redshift")
+        if isinstance(statement, exp.Create)
+    }
+    assert set(creates) == {
+        "daily_plays", "daily_plays_by_hour", "daily_top_songs", "daily_top_artists"
+    }  # fmt: skip
+    for table, statement in creates.items():
+        assert "DISTSTYLE ALL" in statement and "SORTKEY(report_date)" in statement, table
 
 
 def test_credentials_never_leak(dag, redshift, s3_endpoint, bucket, monkeypatch, caplog, capfd):

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 
 from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk.execution_time.context import OutletEventAccessors
 
 HOUR = dt.timedelta(hours=1)
 
@@ -33,19 +34,40 @@ def steps_after_staging(dag) -> list[str]:
 
 
 def render_task(dag, task_id: str, start: dt.datetime, source_url: str, end: dt.datetime = None):
-    """A copy of ``task_id`` rendered for [start, end) (default: one hour), and its context."""
-    task = copy.copy(dag.get_task(task_id))
+    """A copy of ``task_id`` rendered for [start, end) (default: one hour), and its context.
+
+    The context's ``outlet_events`` collect what the task would emit to its Assets."""
     end = end or start + HOUR
-    context = {
-        "data_interval_start": start,
-        "data_interval_end": end,
-        "logical_date": start,
-        "ds": start.strftime("%Y-%m-%d"),
-        "var": {"value": _Variables(sparkify_source_url=source_url)},
-        "params": {},
-        "dag": dag,
-        "task": task,
-    }
+    return _rendered(
+        dag,
+        task_id,
+        data_interval_start=start,
+        data_interval_end=end,
+        logical_date=start,
+        ds=start.strftime("%Y-%m-%d"),
+        run_id=f"scheduled__{start.isoformat()}",
+        var={"value": _Variables(sparkify_source_url=source_url)},
+    )
+
+
+def render_partition_task(dag, task_id: str, partition_key: str, **variables: str):
+    """A copy of ``task_id`` rendered as in an asset-triggered run of ``partition_key`` (no
+    data interval), and its context."""
+    return _rendered(
+        dag,
+        task_id,
+        data_interval_start=None,
+        data_interval_end=None,
+        logical_date=None,
+        partition_key=partition_key,
+        run_id=f"asset_triggered__{partition_key}",
+        var={"value": _Variables(**variables)},
+    )
+
+
+def _rendered(dag, task_id: str, **context):
+    task = copy.copy(dag.get_task(task_id))
+    context.update(params={}, dag=dag, task=task, outlet_events=OutletEventAccessors())
     task.render_template_fields(context, jinja_env=dag.get_template_env())
     return task, context
 

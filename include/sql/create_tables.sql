@@ -129,6 +129,19 @@ CREATE TABLE IF NOT EXISTS {{ table('staged_source_uses') }} (
 ){% if dialect == 'redshift' %}
 DISTSTYLE ALL{% endif %};
 
+-- Which intervals of a fact table are loaded: written in the load's own transaction and
+-- replaced when the interval is reloaded. The hourly load announces a day as complete from it.
+CREATE TABLE IF NOT EXISTS {{ table('loaded_intervals') }} (
+    table_name     VARCHAR(128)  NOT NULL,
+    interval_start TIMESTAMP     NOT NULL,
+    interval_end   TIMESTAMP     NOT NULL,
+    rows_loaded    BIGINT        NOT NULL,
+    run_id         VARCHAR(256),
+    loaded_at      TIMESTAMP     NOT NULL,
+    PRIMARY KEY (table_name, interval_start)
+){% if dialect == 'redshift' %}
+SORTKEY (interval_start){% endif %};
+
 -- Every quality check's result for every interval (replaced when the interval is re-run), so
 -- that a person can chart a check over time.
 CREATE TABLE IF NOT EXISTS {{ table('quality_results') }} (

@@ -12,3 +12,8 @@ import datetime as dt
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as the warehouse's TIMESTAMP columns hold it: UTC, without a zone."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -20,3 +20,17 @@ class SourceDataError(AirflowFailException):
 
 class PipelineConfigError(AirflowFailException):
     """A mistake in how an operator is configured: an invalid identifier, an unknown option."""
+
+
+class QualityChecksFailed(AirflowFailException):
+    """Quality checks did not pass; ``failures`` says each one (what it got, what it expected),
+    for the log and for the failure alert."""
+
+    def __init__(self, failures: list[str], checked: int) -> None:
+        self.failures, self.checked = list(failures), checked
+        super().__init__(
+            f"{len(failures)} of {checked} quality check(s) failed:\n- " + "\n- ".join(failures)
+        )
+
+    def __reduce__(self):
+        return type(self), (self.failures, self.checked)

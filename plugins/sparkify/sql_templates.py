@@ -5,11 +5,12 @@ is rendered with Airflow's context plus these helpers:
 
 - ``dialect``: ``'redshift'`` or ``'postgres'``, the warehouse's;
 - ``table('songplays')``: the quoted table name, in the operator's schema if it has one;
-- ``in_interval('start_time')``: the run's interval as a filter,
+- ``in_interval('start_time')``: the run's interval (``partitions.run_interval``) as a filter,
   ``"start_time" >= TIMESTAMP '<start>' AND "start_time" < TIMESTAMP '<end>'``; a column may
   carry its table's alias (``in_interval('plays.start_time')``);
 - ``in_day('ts')``: the UTC day of the run's interval start as a filter, the day whose file
   ``log_key(data_interval_start)`` names;
+- ``run_date()``: the UTC date the run's interval starts on, a ``DATE '...'`` literal;
 - ``sql_timestamp(moment)``: a UTC ``TIMESTAMP '...'`` literal;
 - ``log_key(moment)``: the key of the day file holding ``moment``'s events (see ``layout``).
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.layout import log_key
+from sparkify.partitions import run_interval
 from sparkify.warehouse import Dialect
 
 
@@ -54,18 +56,22 @@ def template_helpers(
     """The helpers above, for a run whose Airflow context is ``context``."""
 
     def in_interval(column: str) -> str:
-        return interval_filter(column, context["data_interval_start"], context["data_interval_end"])
+        return interval_filter(column, *run_interval(context))
 
     def in_day(column: str) -> str:
-        start = context["data_interval_start"].astimezone(dt.UTC)
+        start = run_interval(context)[0].astimezone(dt.UTC)
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
         return interval_filter(column, midnight, midnight + dt.timedelta(days=1))
+
+    def run_date() -> str:
+        return f"DATE '{run_interval(context)[0].astimezone(dt.UTC):%Y-%m-%d}'"
 
     return {
         "dialect": dialect.value,
         "table": lambda name: qualified_table(name, schema),
         "in_interval": in_interval,
         "in_day": in_day,
+        "run_date": run_date,
         "sql_timestamp": sql_timestamp,
         "log_key": log_key,
     }

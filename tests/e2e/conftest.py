@@ -11,9 +11,11 @@ import datetime as dt
 import os
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
+from tests.support.smtp_server import Inbox, smtp_connection, smtp_server
 from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import airflow_environment
@@ -29,6 +31,8 @@ class Stack:
     airflow: LocalAirflow
     api: AirflowApi
     warehouse: WarehouseDb
+    reports: Path  # where sparkify_daily_report writes (Variable sparkify_report_url)
+    inbox: Inbox  # the alerts' SMTP server (SPARKIFY_ALERT_EMAIL, connection smtp_default)
     loaded_hours: set[dt.datetime] = field(default_factory=set)
 
 
@@ -63,11 +67,16 @@ def stack(pg_admin_url, real_data, tmp_path_factory):
     )
     # A retried task waits 5 s, not Airflow's default 300 s (tests/e2e/test_task_killed.py).
     env["AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY"] = "5"
-    airflow = LocalAirflow(env, port)
-    with airflow:
-        api = AirflowApi(airflow.url, "admin", airflow.admin_password())
-        api.wait_for_dag(DAG_ID)
-        yield Stack(airflow, api, WarehouseDb(warehouse_url))
+    reports = tmp_path_factory.mktemp("reports")
+    env["AIRFLOW_VAR_SPARKIFY_REPORT_URL"] = reports.as_uri()
+    with smtp_server() as (inbox, smtp_port):
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection(smtp_port)
+        env["SPARKIFY_ALERT_EMAIL"] = "ops@example.com"
+        airflow = LocalAirflow(env, port)
+        with airflow:
+            api = AirflowApi(airflow.url, "admin", airflow.admin_password())
+            api.wait_for_dag(DAG_ID)
+            yield Stack(airflow, api, WarehouseDb(warehouse_url), reports, inbox)
         pids = [p.pid for p in airflow.processes.values()]
     for pid in pids:  # stopped, with every process group it started
         with pytest.raises(ProcessLookupError):

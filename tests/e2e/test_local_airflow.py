@@ -17,6 +17,7 @@ import time
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.smtp_server import html_text
 from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW
@@ -104,5 +105,9 @@ def test_backfill_follower_exits_non_zero_naming_failed_runs(stack, real_data):
     assert failed["logical_date"] == "2018-12-01T00:00:00Z"
     assert f"1 of 2 runs failed:\n  {failed['dag_run_id']} (2018-12-01T00:00:00Z): " in out
     assert out.rstrip().endswith("stage_events failed"), out
+    # The alert: one message for the failed run, through the real worker's failure callback.
+    subject = "[sparkify] sparkify_etl.stage_events failed: 2018-12-01T00:00Z"
+    (message,) = [m for m in stack.inbox.wait_for(1) if m["Subject"] == subject]
+    assert "log_data/2018/12/2018-12-01-events.json" in html_text(message)
     stack.loaded_hours.add(dt.datetime(2018, 11, 30, 23, tzinfo=dt.UTC))
     assert actual_warehouse(warehouse) == expected_warehouse(real_data, sorted(stack.loaded_hours))

@@ -88,3 +88,52 @@ def actual_warehouse(db) -> Expected:
         artists=db.count("artists"),
         time=db.count("time"),
     )
+
+
+@dataclass(frozen=True)
+class ExpectedDay:
+    """The daily report's figures for one UTC day, from the raw JSON."""
+
+    plays: int
+    listeners: int
+    paid_plays: int
+    free_plays: int
+    paid_listeners: int
+    free_listeners: int
+    matched_plays: int
+    by_hour: dict[int, tuple[int, int]]  # hour: (paid plays, free plays)
+    song_plays: dict[tuple[str, str], int]  # (title, artist) of matched plays: count
+
+
+def expected_day(root: Path, day: dt.date) -> ExpectedDay:
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    lo, hi = _ms(midnight), _ms(midnight + dt.timedelta(days=1))
+    plays = {
+        (e["userId"], e["sessionId"], e["itemInSession"], e["ts"]): e
+        for e in read_events(root)
+        if e["page"] == "NextSong" and lo <= e["ts"] < hi
+    }.values()
+    catalogue = {(s["title"], s["artist_name"], s["duration"]) for s in read_songs(root)}
+    by_hour: dict[int, list[int]] = {}
+    song_plays: dict[tuple[str, str], int] = {}
+    for play in plays:
+        hour = dt.datetime.fromtimestamp(play["ts"] / 1000, dt.UTC).hour
+        by_hour.setdefault(hour, [0, 0])[play["level"] != "paid"] += 1
+        if (play["song"], play["artist"], play["length"]) in catalogue:
+            key = (play["song"], play["artist"])
+            song_plays[key] = song_plays.get(key, 0) + 1
+
+    def users(level=None):
+        return len({p["userId"] for p in plays if level in (None, p["level"])})
+
+    return ExpectedDay(
+        plays=len(plays),
+        listeners=users(),
+        paid_plays=sum(1 for p in plays if p["level"] == "paid"),
+        free_plays=sum(1 for p in plays if p["level"] == "free"),
+        paid_listeners=users("paid"),
+        free_listeners=users("free"),
+        matched_plays=sum(song_plays.values()),
+        by_hour={hour: (paid, free) for hour, (paid, free) in by_hour.items()},
+        song_plays=song_plays,
+    )

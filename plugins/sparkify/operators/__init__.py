@@ -1,5 +1,6 @@
-"""The pipeline's four operators, importable from one place."""
+"""The pipeline's operators, importable from one place."""
 
+from sparkify.operators.daily_report import DailyReportOperator
 from sparkify.operators.data_quality import DataQualityOperator
 from sparkify.operators.load_dimension import LoadDimensionOperator
 from sparkify.operators.load_fact import LoadFactOperator
@@ -7,6 +8,7 @@ from sparkify.operators.stage_redshift import StageToRedshiftOperator
 from sparkify.operators.warehouse_sql import WarehouseSqlOperator
 
 __all__ = [
+    "DailyReportOperator",
     "DataQualityOperator",
     "LoadDimensionOperator",
     "LoadFactOperator",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.providers.common.sql.operators.sql import BaseSQLOperator
+from airflow.sdk import Asset
 
 from sparkify.errors import PipelineConfigError
 from sparkify.identifiers import qualified_table, quote_identifier
@@ -26,7 +27,9 @@ class WarehouseOperator(BaseSQLOperator):
       ``dialect``, ...);
     - ``locked_transaction(table)`` is the one transaction a load runs in, with the table locked
       against other writers, so a failed task leaves the warehouse as it was and parallel runs
-      never interleave.
+      never interleave;
+    - ``announce(context, ...)`` puts what a load did in the events of the Assets it declares
+      as outlets (Airflow emits them when the task succeeds).
     """
 
     def __init__(
@@ -69,3 +72,21 @@ class WarehouseOperator(BaseSQLOperator):
         with self.warehouse.transaction() as cursor:
             cursor.execute(self.warehouse.lock_statement(self.table_sql(table)))
             yield cursor
+
+    def announce(
+        self, context: Any, extra: dict[str, Any], partition_keys: Sequence[str] = ()
+    ) -> None:
+        """Give every Asset among the outlets this event ``extra`` and these partition keys."""
+        outlet_events = context.get("outlet_events")
+        if outlet_events is None:  # executed outside a task run (tools/task_runner.py)
+            return
+        for outlet in self.outlets:
+            if isinstance(outlet, Asset):
+                outlet_events[outlet].extra.update(extra)
+                if partition_keys:
+                    outlet_events[outlet].add_partitions(list(partition_keys))
+
+
+def known_count(rowcount: int) -> int | None:
+    """A cursor's row count, or None where the warehouse did not say (the Data API's -1)."""
+    return rowcount if rowcount >= 0 else None

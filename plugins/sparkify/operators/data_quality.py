@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import Context
-from airflow.sdk.exceptions import AirflowFailException
 
 from sparkify import clock
-from sparkify.errors import PipelineConfigError
+from sparkify.errors import PipelineConfigError, QualityChecksFailed
 from sparkify.identifiers import quote_identifier
 from sparkify.operators.base import WarehouseOperator
+from sparkify.partitions import run_interval
 
 # The comparison names of common.sql's column checks.
 COMPARISONS = {
@@ -119,10 +118,7 @@ class DataQualityOperator(WarehouseOperator):
         if self.history_table:
             self._record(context, outcomes)
         if failures:
-            raise AirflowFailException(
-                f"{len(failures)} of {len(self.checks)} quality check(s) failed:\n- "
-                + "\n- ".join(failures)
-            )
+            raise QualityChecksFailed(failures, len(self.checks))
         if warnings:
             self.log.warning("%d quality check(s) only warned; the others passed", warnings)
         else:
@@ -141,18 +137,19 @@ class DataQualityOperator(WarehouseOperator):
 
     def _record(self, context: Context, outcomes: list[tuple[Any, bool, list]]) -> None:
         """Replace the interval's results in ``history_table`` with this run's."""
-        start, end = context["data_interval_start"], context["data_interval_end"]
+        start, end = run_interval(context)
         rows = []
         for check, (actual, passed, _) in zip(self.checks, outcomes, strict=True):
             (key,) = [k for k in COMPARISONS if k in check]
             rows.append(
-                (_naive_utc(start), _naive_utc(end), check["name"], _number(actual), key,
+                (clock.naive_utc(start), clock.naive_utc(end), check["name"], _number(actual), key,
                  _number(check[key]), bool(passed), _on_failure(check), context.get("run_id"),
-                 _naive_utc(clock.now()))
+                 clock.naive_utc(clock.now()))
             )  # fmt: skip
         with self.locked_transaction(self.history_table) as cursor:
             table = self.table_sql(self.history_table)
-            cursor.execute(f"DELETE FROM {table} WHERE interval_start = %s", [_naive_utc(start)])
+            since = clock.naive_utc(start)
+            cursor.execute(f"DELETE FROM {table} WHERE interval_start = %s", [since])
             for row in rows:
                 cursor.execute(
                     f"INSERT INTO {table} (interval_start, interval_end, check_name, value, "
@@ -188,7 +185,3 @@ def _number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -8,7 +8,7 @@ from airflow.sdk import Context
 
 from sparkify.errors import PipelineConfigError
 from sparkify.identifiers import quote_identifier
-from sparkify.operators.base import WarehouseOperator
+from sparkify.operators.base import WarehouseOperator, known_count
 from sparkify.operators.incoming_rows import INCOMING, create_incoming_rows, insert_incoming_rows
 
 TRUNCATE_INSERT = "truncate_insert"
@@ -75,6 +75,8 @@ class LoadDimensionOperator(WarehouseOperator):
         self.log.info(
             "%s (%s): %d row(s) written, %d replaced", self.table, self.mode, inserted, replaced
         )
+        counts = {"rows": known_count(inserted), "rows_replaced": known_count(replaced)}
+        self.announce(context, {"mode": self.mode, **counts})
         return inserted
 
     def _check_keys(self, cursor, columns: list[str]) -> None:

@@ -126,6 +126,10 @@ class StageToRedshiftOperator(WarehouseOperator):
                 self.log.info("Staged %d row(s) into %s", rows, self.table)
             if retention is not None:
                 self._prune(cursor, target, selection.root.url, sources, retention)
+        self.announce(
+            context,
+            {"sources": [s.source for s in sources], "rows_staged": rows, "rows_kept": held},
+        )
         return held + rows
 
     def _prune(

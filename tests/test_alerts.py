@@ -1,0 +1,136 @@
+"""Alerts through a real SMTP server on loopback: a failed task's message (with the failed
+quality checks, escaped), and the late-load message the Deadline Alert sends from the
+triggerer, for scheduled runs only."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import types
+
+import pendulum
+import pytest
+from airflow.triggers.callback import CallbackTrigger
+from sparkify import alerts
+from sparkify.errors import QualityChecksFailed
+from sparkify.operators import DataQualityOperator
+
+from tests.conftest import PROJECT
+from tests.support.smtp_server import html_text, smtp_connection, smtp_server
+
+START = pendulum.datetime(2018, 11, 21, 5, tz="UTC")
+HOSTILE = "<b>{{ conn.redshift.password }}</b>"
+
+
+@pytest.fixture
+def inbox(monkeypatch):
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(port))
+        yield inbox
+
+
+def failed_quality_checks(warehouse) -> QualityChecksFailed:
+    """The exception of a real DataQualityOperator run whose checks fail (one hostile name)."""
+    checks = [
+        {"name": "always_passes", "sql": "SELECT 0", "equal_to": 0},
+        {"name": "songplays_have_users", "sql": "SELECT 2", "equal_to": 0},
+        {"name": HOSTILE, "sql": "SELECT 5", "leq_to": 1},
+    ]
+    operator = DataQualityOperator(task_id="run_quality_checks", checks=checks)
+    with pytest.raises(QualityChecksFailed) as failed:
+        operator.execute({"data_interval_start": START, "data_interval_end": START.add(hours=1)})
+    return failed.value
+
+
+def test_a_failed_task_sends_one_message_with_its_failed_checks(inbox, warehouse):
+    error = failed_quality_checks(warehouse)
+    context = {
+        "ti": types.SimpleNamespace(dag_id="sparkify_etl", task_id="run_quality_checks"),
+        "run_id": "scheduled__2018-11-21T05:00:00+00:00",
+        "data_interval_start": START,
+        "data_interval_end": START.add(hours=1),
+        "exception": error,
+    }
+    alerts.FailureEmail(to=["ops@example.com"])(context)
+    (message,) = inbox.wait_for(1)
+    assert inbox.recipients == [["ops@example.com"]]
+    assert message["Subject"] == (
+        "[sparkify] sparkify_etl.run_quality_checks failed: 2018-11-21T05:00Z"
+    )
+    body = html_text(message)
+    for label, value in [
+        ("Run", "scheduled__2018-11-21T05:00:00+00:00"),
+        ("Interval", "[2018-11-21T05:00Z, 2018-11-21T06:00Z)"),
+        ("Error", "2 of 3 quality check(s) failed:"),
+    ]:
+        assert f"<tr><th align='left'>{label}</th><td>{value}</td></tr>" in body
+    assert "<li>songplays_have_users: got 2, expected == 0</li>" in body
+    escaped = "&lt;b&gt;{{ conn.redshift.password }}&lt;/b&gt;: got 5, expected &lt;= 1"
+    assert f"<li>{escaped}</li>" in body  # escaped, and never rendered as a template
+    assert "always_passes" not in body
+
+
+def test_without_a_recipient_nothing_is_sent_and_the_log_says_so(monkeypatch, caplog):
+    monkeypatch.delenv(alerts.ALERT_EMAIL_VARIABLE, raising=False)
+    monkeypatch.delenv(alerts.SNS_TOPIC_VARIABLE, raising=False)
+    (callback,) = alerts.failure_callbacks()
+    callback({"ti": None})
+    assert "no alert sent: set SPARKIFY_ALERT_EMAIL" in caplog.text
+
+
+def late_run(run_type: str) -> dict:
+    """The context the scheduler gives a missed deadline's callback (models/deadline.py)."""
+    return {
+        "dag_run": {
+            "dag_id": "sparkify_etl",
+            "dag_run_id": f"{run_type}__2018-11-21T05:00:00+00:00",
+            "run_type": run_type,
+            "state": "running",
+            "data_interval_start": "2018-11-21T05:00:00Z",
+            "data_interval_end": "2018-11-21T06:00:00Z",
+        },
+        "deadline": {"id": "d1", "deadline_time": "2018-11-21T07:00:00Z"},
+    }
+
+
+async def run_trigger(context: dict) -> list[dict]:
+    """The deadline callback as the triggerer runs it: Airflow's own CallbackTrigger."""
+    trigger = CallbackTrigger(
+        "sparkify.alerts.LateLoadEmail", {"to": ["ops@example.com"], "context": context}
+    )
+    return [event.payload async for event in trigger.run()]
+
+
+def test_a_late_scheduled_hour_sends_one_message_from_the_triggerer(inbox):
+    events = asyncio.run(run_trigger(late_run("scheduled")))
+    assert [e["state"] for e in events] == ["running", "success"], events
+    (message,) = inbox.wait_for(1)
+    assert message["Subject"] == (
+        "[sparkify] sparkify_etl late: [2018-11-21T05:00:00Z, 2018-11-21T06:00:00Z) not loaded "
+        "by 2018-11-21T07:00:00Z"
+    )
+    assert "<tr><th align='left'>State</th><td>running</td></tr>" in html_text(message)
+
+
+@pytest.mark.parametrize("run_type", ["backfill", "manual"])
+def test_a_past_hour_backfilled_or_run_by_hand_sends_nothing(inbox, run_type):
+    events = asyncio.run(run_trigger(late_run(run_type)))
+    assert [e["state"] for e in events] == ["running", "success"], events
+    assert inbox.messages == []
+
+
+def test_the_dag_has_its_deadline_and_failure_alerts_when_a_recipient_is_set(monkeypatch):
+    monkeypatch.setenv(alerts.ALERT_EMAIL_VARIABLE, "ops@example.com, data@example.com")
+    monkeypatch.setenv(alerts.DEADLINE_MINUTES_VARIABLE, "30")
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(PROJECT / "dags")).dags["sparkify_etl"]
+    (deadline,) = dag.deadline
+    assert deadline.interval == dt.timedelta(minutes=90)  # the hour, then 30 minutes
+    assert type(deadline.reference).__name__ == "DagRunLogicalDateDeadline"
+    assert deadline.callback.path == "sparkify.alerts.LateLoadEmail"
+    assert deadline.callback.kwargs == {"to": ["ops@example.com", "data@example.com"]}
+    for task in dag.tasks:
+        (callback,) = task.on_failure_callback
+        assert isinstance(callback, alerts.FailureEmail)
+        assert callback.to == ["ops@example.com", "data@example.com"]
