@@ -1,21 +1,25 @@
-"""Alerts through a real SMTP server on loopback: a failed task's message (with the failed
-quality checks, escaped), and the late-load message the Deadline Alert sends from the
-triggerer, for scheduled runs only."""
+"""Alerts through a real SMTP server on loopback (and SNS through moto's server): a failed
+task's message (with the failed quality checks, escaped), and the late-load message the
+Deadline Alert sends from the triggerer, for scheduled runs only."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import types
 
+import boto3
 import pendulum
 import pytest
+from airflow.sdk.log import mask_secret
 from airflow.triggers.callback import CallbackTrigger
 from sparkify import alerts
-from sparkify.errors import QualityChecksFailed
+from sparkify.errors import QualityChecksFailed, SourceDataError
 from sparkify.operators import DataQualityOperator
 
 from tests.conftest import PROJECT
+from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection
 from tests.support.smtp_server import html_text, smtp_connection, smtp_server
 
 START = pendulum.datetime(2018, 11, 21, 5, tz="UTC")
@@ -106,8 +110,8 @@ def test_a_late_scheduled_hour_sends_one_message_from_the_triggerer(inbox):
     assert [e["state"] for e in events] == ["running", "success"], events
     (message,) = inbox.wait_for(1)
     assert message["Subject"] == (
-        "[sparkify] sparkify_etl late: [2018-11-21T05:00:00Z, 2018-11-21T06:00:00Z) not loaded "
-        "by 2018-11-21T07:00:00Z"
+        "[sparkify] sparkify_etl late: [2018-11-21T05:00Z, 2018-11-21T06:00Z) not loaded by "
+        "2018-11-21T07:00Z"
     )
     assert "<tr><th align='left'>State</th><td>running</td></tr>" in html_text(message)
 
@@ -134,3 +138,46 @@ def test_the_dag_has_its_deadline_and_failure_alerts_when_a_recipient_is_set(mon
         (callback,) = task.on_failure_callback
         assert isinstance(callback, alerts.FailureEmail)
         assert callback.to == ["ops@example.com", "data@example.com"]
+
+
+def test_a_failed_task_is_published_to_the_sns_topic(warehouse, s3_endpoint, monkeypatch):
+    """Through moto's server: the topic delivers to an SQS queue, which the test reads."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    session = boto3.session.Session(ACCESS_KEY, SECRET_KEY, region_name="us-west-2")
+    sns, sqs = (session.client(name, endpoint_url=s3_endpoint) for name in ("sns", "sqs"))
+    topic = sns.create_topic(Name="sparkify-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="sparkify-alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+
+    context = {
+        "ti": types.SimpleNamespace(dag_id="sparkify_etl", task_id="run_quality_checks"),
+        "run_id": "scheduled__2018-11-21T05:00:00+00:00",
+        "data_interval_start": START,
+        "data_interval_end": START.add(hours=1),
+        "exception": failed_quality_checks(warehouse),
+    }
+    alerts.FailureSns(topic)(context)
+    (received,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    published = json.loads(received["Body"])
+    assert published["Subject"] == (
+        "[sparkify] sparkify_etl.run_quality_checks failed: 2018-11-21T05:00Z"
+    )
+    assert "Error: 2 of 3 quality check(s) failed:" in published["Message"]
+    assert "- songplays_have_users: got 2, expected == 0" in published["Message"]
+
+
+def test_a_secret_airflow_masks_stays_out_of_the_message(inbox):
+    mask_secret("hunter2-sparkify-password")
+    error = SourceDataError("could not reach the warehouse as sparkify:hunter2-sparkify-password")
+    context = {
+        "ti": types.SimpleNamespace(dag_id="sparkify_etl", task_id="stage_events"),
+        "data_interval_start": START,
+        "data_interval_end": START.add(hours=1),
+        "exception": error,
+    }
+    alerts.FailureEmail(to=["ops@example.com"])(context)
+    (message,) = inbox.wait_for(1)
+    body = html_text(message)
+    assert "could not reach the warehouse as sparkify:***" in body
+    assert "hunter2" not in message.as_string()

@@ -6,7 +6,6 @@ builds that environment for a scratch AIRFLOW_HOME (SQLite metadata database) an
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -30,24 +29,11 @@ def airflow_environment(
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW_CONN_REDSHIFT": warehouse_conn,
             "AIRFLOW_VAR_SPARKIFY_SOURCE_URL": source_url,
-            "SPARKIFY_WAREHOUSE_URI": warehouse_asset_uri(warehouse_conn),
         }
     )
     if aws_conn is not None:
         env["AIRFLOW_CONN_AWS_DEFAULT"] = aws_conn
     return env
-
-
-def warehouse_asset_uri(warehouse_conn: str) -> str:
-    """The warehouse part of the tables' Asset URIs (``sparkify.assets``) for a connection
-    given as JSON, as the providers write it: ``postgres://host:port/database``."""
-    try:
-        conn = json.loads(warehouse_conn)
-    except ValueError:
-        return ""  # not JSON (a test's placeholder): the assets' default applies
-    scheme = "redshift" if conn.get("conn_type") == "redshift" else "postgres"
-    port = conn.get("port") or (5439 if scheme == "redshift" else 5432)
-    return f"{scheme}://{conn.get('host', 'localhost')}:{port}/{conn.get('schema', '')}"
 
 
 def migrate_metadata_db(env: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ import os
 from typing import Any
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+from airflow.sdk.log import redact
 
 ALERT_EMAIL_VARIABLE = "SPARKIFY_ALERT_EMAIL"
 SNS_TOPIC_VARIABLE = "SPARKIFY_ALERT_SNS_TOPIC_ARN"
@@ -58,11 +59,12 @@ def failure_message(context: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
     dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")
     task_id = getattr(ti, "task_id", "?")
     error = context.get("exception")
-    lines = [line for line in str(error or "").splitlines() if line.strip()]
+    # Airflow's secrets masker: the connections' secrets this process has read stay out.
+    lines = [line for line in str(redact(str(error or ""))).splitlines() if line.strip()]
     first_line = lines[0] if lines else (
         type(error).__name__ if error else "no error recorded (the task was killed or timed out)"
     )  # fmt: skip
-    failed_checks = list(getattr(error, "failures", ()))
+    failed_checks = [str(redact(check)) for check in getattr(error, "failures", ())]
     interval = _interval(context.get("data_interval_start"), context.get("data_interval_end"))
     facts = [
         ("DAG", dag_id),
@@ -85,9 +87,9 @@ def late_message(context: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
         ("Run", str(run.get("dag_run_id"))),
         ("Interval", interval),
         ("State", str(run.get("state"))),
-        ("Deadline", str(deadline)),
+        ("Deadline", _iso(deadline)),
     ]
-    return f"[sparkify] {run.get('dag_id')} late: {interval} not loaded by {deadline}", facts
+    return f"[sparkify] {run.get('dag_id')} late: {interval} not loaded by {_iso(deadline)}", facts
 
 
 def html_body(heading: str, facts: list[tuple[str, str]], items: list[str] = ()) -> str:
@@ -187,6 +189,15 @@ def _interval_start(context) -> str:
 
 
 def _iso(moment) -> str:
+    """A moment as ``2018-11-21T05:00Z``: from a datetime, or from the ISO text of the
+    triggerer's context; anything else as it is."""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            return moment
     if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
     return str(moment)

@@ -33,6 +33,7 @@ class Stack:
     warehouse: WarehouseDb
     reports: Path  # where sparkify_daily_report writes (Variable sparkify_report_url)
     inbox: Inbox  # the alerts' SMTP server (SPARKIFY_ALERT_EMAIL, connection smtp_default)
+    metadata: WarehouseDb  # Airflow's metadata database, to read what the UI cannot show
     loaded_hours: set[dt.datetime] = field(default_factory=set)
 
 
@@ -72,11 +73,15 @@ def stack(pg_admin_url, real_data, tmp_path_factory):
     with smtp_server() as (inbox, smtp_port):
         env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection(smtp_port)
         env["SPARKIFY_ALERT_EMAIL"] = "ops@example.com"
+        # Every hour is late once its interval ends: test_alert_runs.py sees the alert fire.
+        env["SPARKIFY_LOAD_DEADLINE_MINUTES"] = "0"
         airflow = LocalAirflow(env, port)
         with airflow:
             api = AirflowApi(airflow.url, "admin", airflow.admin_password())
             api.wait_for_dag(DAG_ID)
-            yield Stack(airflow, api, WarehouseDb(warehouse_url), reports, inbox)
+            yield Stack(
+                airflow, api, WarehouseDb(warehouse_url), reports, inbox, WarehouseDb(metadata_url)
+            )
         pids = [p.pid for p in airflow.processes.values()]
     for pid in pids:  # stopped, with every process group it started
         with pytest.raises(ProcessLookupError):

@@ -74,3 +74,22 @@ def test_a_loaded_day_starts_one_report_run_and_a_reloaded_hour_one_more(stack, 
     assert [(r["partition_key"], r["state"]) for r in runs] == [(DAY, "success")] * 2
     assert runs[0]["dag_run_id"] == first["dag_run_id"]
     assert page.read_bytes() == first_page and chart.read_bytes() == first_chart
+    # Each of the day's 24 backfill runs (the reprocessed hour re-ran its run) missed its
+    # deadline (an hour of 2018, allowance 0): the triggerer ran the late-load callback for
+    # each, and none sent a message.
+    deadline = time.monotonic() + 180
+    while (done := backfill_deadline_callbacks(stack)) < 24:
+        assert time.monotonic() < deadline, f"{done} of 24 deadline callbacks succeeded"
+        time.sleep(3)
+    assert not [m for m in stack.inbox.messages if "late" in m["Subject"] and DAY in m["Subject"]]
+
+
+def backfill_deadline_callbacks(stack) -> int:
+    """How many missed deadlines of backfill runs had their callback run successfully."""
+    ((count,),) = stack.metadata.query(
+        "SELECT COUNT(*) FROM deadline "
+        "JOIN dag_run ON dag_run.id = deadline.dagrun_id "
+        "JOIN callback ON callback.id = deadline.callback_id "
+        "WHERE deadline.missed AND dag_run.run_type = 'backfill' AND callback.state = 'success'"
+    )
+    return count

@@ -25,6 +25,7 @@ import pytest
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, free_port
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.smtp_server import smtp_connection, smtp_server
 from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_api import AirflowApi
 from tools.local_warehouse import database_url, drop_database
@@ -90,15 +91,38 @@ def scheduled_runs(api: AirflowApi, timeout: float = 180) -> list[str]:
         time.sleep(2)
 
 
+@pytest.fixture
+def smtp():
+    with smtp_server() as (inbox, port):
+        yield inbox, port
+
+
+def deadline_allowance_minutes() -> int:
+    """An allowance that puts the current hour's deadline 5 minutes from now (the stack is up
+    and the hour's run done well before that); near the top of the hour, once the next hour
+    has begun, so that the run unpausing starts is still the hour this was computed for."""
+    now = dt.datetime.now(dt.UTC)
+    if now.minute >= 52:
+        time.sleep((60 - now.minute) * 60 - now.second + 5)
+        now = dt.datetime.now(dt.UTC)
+    return now.minute + 5
+
+
 def test_schedule_trigger_and_backfill_then_ctrl_c_stops_everything(
-    tmp_path, pg_admin_url, stack_databases
+    tmp_path, pg_admin_url, stack_databases, smtp
 ):
     stack_dir = tmp_path / "stack"
+    inbox, smtp_port = smtp
+    allowance = deadline_allowance_minutes()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
         "SPARKIFY_AIRFLOW_DIR": str(stack_dir),
         "SPARKIFY_PG_URL": pg_admin_url,
         **stack_databases,
+        # Alerts: the scheduled hour's deadline falls during the test; it must not fire.
+        "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp_port),
+        "SPARKIFY_ALERT_EMAIL": "ops@example.com",
+        "SPARKIFY_LOAD_DEADLINE_MINUTES": str(allowance),
     }
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tools.airflow_stack", "--port", str(free_port())],
@@ -133,6 +157,25 @@ def test_schedule_trigger_and_backfill_then_ctrl_c_stops_everything(
         expected = expected_warehouse(stack_dir / "data", loaded)
         assert actual_warehouse(warehouse) == expected
         assert expected.songplays > 0
+
+        # The scheduled hour was loaded in time: once its deadline has passed, no late alert.
+        metadata = WarehouseDb(
+            database_url(pg_admin_url, stack_databases["SPARKIFY_AIRFLOW_DATABASE"])
+        )
+        alerts = metadata.query(
+            "SELECT deadline_alert.interval::text FROM deadline_alert JOIN serialized_dag "
+            "ON serialized_dag.id = deadline_alert.serialized_dag_id "
+            "WHERE serialized_dag.dag_id = 'sparkify_etl'"
+        )
+        assert alerts and all(str((60 + allowance) * 60) in i for (i,) in alerts), alerts
+        (hour,) = [runs[r]["data_interval_end"] for r in scheduled]
+        deadline = dt.datetime.fromisoformat(hour.replace("Z", "+00:00")) + dt.timedelta(
+            minutes=allowance
+        )
+        wait = (deadline - dt.datetime.now(dt.UTC)).total_seconds() + 30
+        assert wait < 600, f"the deadline {deadline} is not near: {allowance} min after {hour}"
+        time.sleep(max(0, wait))
+        assert [m["Subject"] for m in inbox.messages] == []
 
         # make backfill's program follows the backfill; Ctrl-C stops following, not the backfill.
         follower = subprocess.Popen(

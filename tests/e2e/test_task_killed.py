@@ -29,7 +29,7 @@ from tools.task_runner import run_task
             "load_songplays_fact",
             "songplays",
             'INSERT INTO "songplays"',
-            dt.datetime(2018, 11, 21, 10),
+            dt.datetime(2018, 11, 22, 10),  # 2018-11-21 is the daily report test's
         ),
     ],
     ids=["mid-stage", "mid fact load"],
