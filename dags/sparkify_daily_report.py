@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import DAG, DayWindow, PartitionedAssetTimetable, RollupMapper, StartOfDayMapper
+from sparkify.alerts import failure_callbacks
 from sparkify.assets import warehouse_asset
 from sparkify.operators import DailyReportOperator, LoadFactOperator, WarehouseSqlOperator
 
@@ -52,7 +53,12 @@ with DAG(
     start_date=pendulum.datetime(2018, 11, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "sparkify", "retries": 3},
+    default_args={
+        "owner": "sparkify",
+        "retries": 3,
+        # After the last retry: SMTP to SPARKIFY_ALERT_EMAIL, SNS when configured (alerts.py).
+        "on_failure_callback": failure_callbacks(),
+    },
     template_searchpath=[str(INCLUDE / "sql" / "report")],
     doc_md=DOC,
     tags=["sparkify", "redshift", "daily", "report"],

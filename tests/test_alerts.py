@@ -123,20 +123,21 @@ def test_a_past_hour_backfilled_or_run_by_hand_sends_nothing(inbox, run_type):
     assert inbox.messages == []
 
 
-def test_the_dag_has_its_deadline_and_failure_alerts_when_a_recipient_is_set(monkeypatch):
+def test_with_a_recipient_both_dags_alert_on_failure_and_the_hourly_one_on_lateness(monkeypatch):
     monkeypatch.setenv(alerts.ALERT_EMAIL_VARIABLE, "ops@example.com, data@example.com")
     monkeypatch.setenv(alerts.DEADLINE_MINUTES_VARIABLE, "30")
     from airflow.dag_processing.dagbag import DagBag
 
-    dag = DagBag(dag_folder=str(PROJECT / "dags")).dags["sparkify_etl"]
+    bag = DagBag(dag_folder=str(PROJECT / "dags"))
+    dag, report_dag = bag.dags["sparkify_etl"], bag.dags["sparkify_daily_report"]
     (deadline,) = dag.deadline
     assert deadline.interval == dt.timedelta(minutes=90)  # the hour, then 30 minutes
     assert type(deadline.reference).__name__ == "DagRunLogicalDateDeadline"
     assert deadline.callback.path == "sparkify.alerts.LateLoadEmail"
     assert deadline.callback.kwargs == {"to": ["ops@example.com", "data@example.com"]}
-    for task in dag.tasks:
+    for task in [*dag.tasks, *report_dag.tasks]:
         (callback,) = task.on_failure_callback
-        assert isinstance(callback, alerts.FailureEmail)
+        assert isinstance(callback, alerts.FailureEmail), task.task_id
         assert callback.to == ["ops@example.com", "data@example.com"]
 
 
