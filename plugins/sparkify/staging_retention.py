@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from sparkify import clock
 from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.staged_sources import STAGED_SOURCES
 
@@ -42,8 +43,8 @@ class StagingRetention:
         self.source_column = quote_identifier(source_column)
         self.records_sql = qualified_table(STAGED_SOURCES, schema)
         self.uses_sql = qualified_table(STAGED_SOURCE_USES, schema)
-        self.now = _sql_value(now)
-        self.cutoff = _sql_value(now - dt.timedelta(days=days))
+        self.now = clock.naive_utc(now)
+        self.cutoff = clock.naive_utc(now - dt.timedelta(days=days))
 
     def mark_used(self, sources: Iterable[str]) -> None:
         """These sources were used now (staged or kept)."""
@@ -88,8 +89,3 @@ class StagingRetention:
                     (self.table, source),
                 )
         return rows, stale
-
-
-def _sql_value(moment: dt.datetime) -> dt.datetime:
-    """A moment as the value of a TIMESTAMP (without time zone) column: naive UTC."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
