@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from sparkify.errors import PipelineConfigError
 from sparkify.partitions import hour_key, partition_interval
 
+from tests.conftest import PROJECT
 from tests.support.raw_counts import expected_day
 from tests.support.s3_server import aws_connection, s3_client
 from tools.task_runner import hours_of, render_partition_task, render_task, run_order
@@ -163,3 +165,37 @@ def test_a_report_run_for_an_hour_is_refused_before_anything_is_written(
     with pytest.raises(PipelineConfigError, match="needs one UTC day"):
         task.execute(context)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_report_task_names_what_it_read_and_wrote_for_lineage(
+    warehouse, dag, report_dag, tmp_path
+):
+    """What the OpenLineage listener would send: the tables each SQL file names, and the
+    page and chart the report writes (names only; tests/test_lineage.py checks whole events)."""
+    task, context = render_task(dag, "create_tables", hours_of(DAY)[0], "file:///unused")
+    task.execute(context)
+    reports = tmp_path / "reports"
+    sql = PROJECT / "include/sql/report"
+    named = {f.stem: set(re.findall(r"table\('(\w+)'\)", f.read_text())) for f in sql.iterdir()}
+    page_reads = {"daily_plays", "daily_plays_by_hour", "daily_top_songs", "daily_top_artists"}
+    expected = {
+        "create_report_tables": (set(), named["create_report_tables"]),
+        **{f"build_{table}": (named[table], {table}) for table in named["create_report_tables"]},
+        "write_report": (
+            page_reads | {"quality_results"},
+            {str(reports / DAY_KEY / "index.html"), str(reports / DAY_KEY / "plays_by_hour.png")},
+        ),
+    }
+    found = {}
+    for task in report_dag.topological_sort():
+        task, context = render_partition_task(
+            report_dag, task.task_id, DAY_KEY, sparkify_report_url=reports.as_uri()
+        )
+        task.execute(context)
+        lineage = task.get_openlineage_facets_on_complete(None)
+        found[task.task_id] = tuple(
+            {d.name if d.namespace == "file" else d.name.rsplit(".", 1)[-1] for d in datasets}
+            for datasets in (lineage.inputs, lineage.outputs)
+        )
+    assert page_reads == named["create_report_tables"]
+    assert found == expected

@@ -46,6 +46,15 @@ class SourceObject:
         return f"{self.root.path.rstrip('/')}/{self.key}"
 
 
+def storage_path(url: str, conn_id: str | None) -> ObjectStoragePath:
+    """``url`` as an ObjectStoragePath, through ``conn_id`` where the scheme needs a connection.
+
+    A local path gets none: a connection there is unused, and would name the files
+    ``file://<conn_id>@/...`` in the lineage Airflow collects from ObjectStoragePath reads.
+    """
+    return ObjectStoragePath(url, conn_id=None if url.startswith("file:") else conn_id)
+
+
 class SourceRoot:
     """The data root named by a URL, read through an Airflow connection where it needs one."""
 
@@ -56,7 +65,7 @@ class SourceRoot:
             )
         self.url = url.rstrip("/")
         self.conn_id = conn_id
-        self._root = ObjectStoragePath(self.url, conn_id=conn_id)
+        self._root = storage_path(self.url, conn_id)
 
     def select(self, keys: Sequence[str], prefix: bool) -> Selection:
         """The objects at exactly ``keys`` (each must exist), or under them as prefixes (each

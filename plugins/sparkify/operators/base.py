@@ -5,16 +5,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.providers.common.sql.operators.sql import BaseSQLOperator
 from airflow.sdk import Asset
 
+from sparkify import lineage
 from sparkify.errors import PipelineConfigError
 from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.sql_templates import template_helpers
 from sparkify.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
 
 
 class WarehouseOperator(BaseSQLOperator):
@@ -29,7 +33,11 @@ class WarehouseOperator(BaseSQLOperator):
       against other writers, so a failed task leaves the warehouse as it was and parallel runs
       never interleave;
     - ``announce(context, ...)`` puts what a load did in the events of the Assets it declares
-      as outlets (Airflow emits them when the task succeeds).
+      as outlets (Airflow emits them when the task succeeds);
+    - ``lineage(tables)`` says which tables and objects the task read and wrote, for the
+      OpenLineage provider (``get_openlineage_facets_on_complete``). The tables a template
+      names with ``table()`` are recorded as it renders (``tables_named``), so the SQL files
+      are where lineage comes from.
     """
 
     def __init__(
@@ -40,6 +48,7 @@ class WarehouseOperator(BaseSQLOperator):
         if schema is not None:
             quote_identifier(schema)
         self.schema = schema
+        self.tables_named: dict[str, None] = {}  # an ordered set, filled as templates render
 
     @property
     def redshift_conn_id(self) -> str:
@@ -64,7 +73,52 @@ class WarehouseOperator(BaseSQLOperator):
 
     def render_template_fields(self, context: Any, jinja_env=None) -> None:
         helpers = template_helpers(self.warehouse.dialect, self.schema, context)
-        super().render_template_fields({**context, **helpers}, jinja_env)
+        table_sql = helpers["table"]
+
+        def table(name: str) -> str:
+            self.tables_named[name] = None
+            return table_sql(name)
+
+        super().render_template_fields({**context, **helpers, "table": table}, jinja_env)
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        """What the task will read and write (common.sql's own parse of ``sql`` would miss the
+        tables its CTEs read, and know nothing of a stage's objects)."""
+        return self.get_openlineage_facets_on_complete(None)
+
+    def get_openlineage_facets_on_complete(self, task_instance) -> OperatorLineage:
+        """What the task read and wrote, with the tables' columns as they are now.
+
+        The OpenLineage provider's listener calls it as the task starts, ends, and fails (its
+        on_failure falls back to this). Only then is the warehouse read for lineage, in a
+        session of its own: with OpenLineage configured, each task opens two more.
+        """
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        namespace = lineage.warehouse_namespace(self.warehouse)
+        with self.warehouse.snapshot() as cursor:
+            inputs, outputs, job_facets = self.lineage(
+                lineage.WarehouseTables(cursor, namespace, self.schema)
+            )
+        return OperatorLineage(inputs=inputs, outputs=outputs, job_facets=job_facets)
+
+    def lineage(self, tables: lineage.WarehouseTables) -> tuple[list, list, dict]:
+        """(input datasets, output datasets, job facets) of what ``execute`` did."""
+        raise NotImplementedError
+
+    def query_lineage(
+        self, tables: lineage.WarehouseTables, sql: str, target: str, rows: int | None,
+        also_written: Sequence[str] = (),
+    ) -> tuple[list, list, dict]:  # fmt: skip
+        """A load of ``target`` (``rows`` written) from the query ``sql``: the tables the query
+        names are read, ``target`` and ``also_written`` written, the query is the job's SQL."""
+        from openlineage.client.facet_v2 import sql_job
+
+        datasets = tables.datasets([*self.tables_named, target, *also_written])
+        inputs = [datasets[table] for table in self.tables_named]
+        outputs = [lineage.with_row_count(datasets[target], rows)]
+        outputs += [lineage.with_row_count(datasets[table], None) for table in also_written]
+        return inputs, outputs, {"sql": sql_job.SQLJobFacet(query=sql)}
 
     @contextlib.contextmanager
     def locked_transaction(self, table: str) -> Iterator[Any]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from airflow.sdk import Context, ObjectStoragePath
+from airflow.sdk import Context
 
-from sparkify import clock
+from sparkify import clock, lineage
 from sparkify.daily_report_page import CHART_NAME, PAGE_NAME, DayNumbers, render_chart, render_page
 from sparkify.errors import PipelineConfigError
 from sparkify.operators.base import WarehouseOperator
 from sparkify.operators.data_quality import COMPARISONS
 from sparkify.partitions import DAY, run_interval
+from sparkify.source import storage_path
+
+# The tables a report page is read from.
+READS = ("daily_plays", "daily_plays_by_hour", "daily_top_songs", "daily_top_artists",
+         "quality_results")  # fmt: skip
 
 
 class DailyReportOperator(WarehouseOperator):
@@ -34,6 +39,7 @@ class DailyReportOperator(WarehouseOperator):
         super().__init__(**kwargs)
         self.report_url = report_url
         self.aws_conn_id = aws_conn_id
+        self.day_written: dt.date | None = None  # set by execute, for lineage
 
     def execute(self, context: Context) -> str:
         start, end = run_interval(context)
@@ -41,16 +47,23 @@ class DailyReportOperator(WarehouseOperator):
             raise PipelineConfigError(f"a daily report needs one UTC day, not [{start}, {end})")
         with self.warehouse.snapshot() as cursor:
             numbers = self._read_day(cursor, start, end)
-        folder = ObjectStoragePath(self.report_url, conn_id=self.aws_conn_id) / str(numbers.day)
+        folder = storage_path(self.report_url, self.aws_conn_id) / str(numbers.day)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / CHART_NAME).write_bytes(render_chart(numbers))
         (folder / PAGE_NAME).write_text(render_page(numbers), encoding="utf-8")
+        self.day_written = numbers.day
         page = f"{self.report_url.rstrip('/')}/{numbers.day}/{PAGE_NAME}"
         self.log.info(
             "Wrote the report of %s (%d plays, %d failed check(s)): %s",
             numbers.day, numbers.plays, len(numbers.failed_checks), page,
         )  # fmt: skip
         return page
+
+    def lineage(self, tables):
+        """The report's tables in; the day's page and chart out."""
+        written = [f"{self.day_written}/{name}" for name in (PAGE_NAME, CHART_NAME)]
+        outputs = [lineage.object_dataset(self.report_url, key) for key in written]
+        return list(tables.datasets(READS).values()), outputs if self.day_written else [], {}
 
     def _read_day(self, cursor, start: dt.datetime, end: dt.datetime) -> DayNumbers:
         day = start.astimezone(dt.UTC).date()

@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow.sdk import Context
 
-from sparkify import clock
+from sparkify import clock, lineage
 from sparkify.errors import PipelineConfigError, QualityChecksFailed
 from sparkify.identifiers import quote_identifier
 from sparkify.operators.base import WarehouseOperator
@@ -97,6 +97,8 @@ class DataQualityOperator(WarehouseOperator):
         if len(set(names)) != len(names):
             raise PipelineConfigError(f"quality check names repeat: {names}")
         self.checks = [dict(check) for check in checks]
+        # (value, passed, examples) of each check, set by execute, for lineage.
+        self.outcomes: list[tuple[Any, bool, list]] = []
 
     def execute(self, context: Context) -> None:
         for check in self.checks:
@@ -104,6 +106,7 @@ class DataQualityOperator(WarehouseOperator):
         failures, warnings = [], 0
         with self.warehouse.snapshot() as cursor:
             outcomes = [self._outcome(cursor, check) for check in self.checks]
+        self.outcomes = outcomes
         for check, (actual, passed, examples) in zip(self.checks, outcomes, strict=True):
             (key,) = [k for k in COMPARISONS if k in check]
             symbol, expected = COMPARISONS[key][1], check[key]
@@ -123,6 +126,41 @@ class DataQualityOperator(WarehouseOperator):
             self.log.warning("%d quality check(s) only warned; the others passed", warnings)
         else:
             self.log.info("All %d quality checks passed", len(self.checks))
+
+    def lineage(self, tables):
+        """Each table the checks' SQL names, as an input carrying the results of the checks
+        that name it (a data-quality assertions facet); the history table as the output."""
+        from openlineage.client.event_v2 import InputDataset
+        from openlineage.client.facet_v2 import data_quality_assertions_dataset as dq
+
+        history = [self.history_table] if self.history_table else []
+        datasets = tables.datasets([*self.tables_named, *history])
+        assertions: dict[str, list] = {table: [] for table in self.tables_named}
+        # No outcomes when the checks never ran (the task failed before).
+        for check, (actual, passed, _) in zip(self.checks, self.outcomes, strict=False):
+            (key,) = [k for k in COMPARISONS if k in check]
+            assertion = dq.Assertion(
+                assertion=check["name"], success=bool(passed),
+                severity="error" if _on_failure(check) == FAIL else "warning",
+                description=check.get("description"),
+                expected=f"{COMPARISONS[key][1]} {check[key]!r}", actual=repr(actual),
+                content=check["sql"], contentType="sql",
+            )  # fmt: skip
+            for table in self.tables_named:
+                if self.table_sql(table) in check["sql"]:
+                    assertions[table].append(assertion)
+        inputs = [
+            InputDataset(
+                datasets[table].namespace,
+                datasets[table].name,
+                facets=datasets[table].facets,
+                inputFacets={"dataQualityAssertions": dq.DataQualityAssertionsDatasetFacet(found)}
+                if found
+                else {},
+            )  # fmt: skip
+            for table, found in assertions.items()
+        ]
+        return inputs, [lineage.with_row_count(datasets[t], None) for t in history], {}
 
     def _outcome(self, cursor, check: Mapping[str, Any]) -> tuple[Any, bool, list[tuple]]:
         """(the check's value, whether it passed, the example rows if it did not)."""

@@ -56,6 +56,7 @@ class LoadDimensionOperator(WarehouseOperator):
         self.sql = sql
         self.mode = mode
         self.key_columns = list(key_columns)
+        self.rows_loaded: int | None = None  # set by execute, for lineage
 
     def execute(self, context: Context) -> int:
         table_sql = self.table_sql(self.table)
@@ -75,9 +76,15 @@ class LoadDimensionOperator(WarehouseOperator):
         self.log.info(
             "%s (%s): %d row(s) written, %d replaced", self.table, self.mode, inserted, replaced
         )
-        counts = {"rows": known_count(inserted), "rows_replaced": known_count(replaced)}
+        self.rows_loaded = known_count(inserted)
+        counts = {"rows": self.rows_loaded, "rows_replaced": known_count(replaced)}
         self.announce(context, {"mode": self.mode, **counts})
         return inserted
+
+    def lineage(self, tables):
+        """The tables the query names in (the dimension itself, for an upsert that compares
+        with what is stored); the dimension out."""
+        return self.query_lineage(tables, self.sql, self.table, self.rows_loaded)
 
     def _check_keys(self, cursor, columns: list[str]) -> None:
         missing = [k for k in self.key_columns if k not in columns]

@@ -63,6 +63,7 @@ class LoadFactOperator(WarehouseOperator):
         self.interval_column = interval_column
         self.history_table = history_table
         self.hourly_partitions = hourly_partitions
+        self.rows_loaded: int | None = None  # set by execute, for lineage
 
     def execute(self, context: Context) -> int:
         interval_start, interval_end = run_interval(context)
@@ -94,6 +95,7 @@ class LoadFactOperator(WarehouseOperator):
                 if self.hourly_partitions:
                     loaded = self._loaded_hours_around(cursor, interval)
                     partition_keys = hourly_partition_keys(interval_start, interval_end, loaded)
+        self.rows_loaded = known_count(inserted)
         self.log.info(
             "%s [%s, %s): replaced %d row(s) with %d", self.table, start, end, deleted, inserted
         )
@@ -108,6 +110,11 @@ class LoadFactOperator(WarehouseOperator):
             partition_keys,
         )
         return inserted
+
+    def lineage(self, tables):
+        """The tables the query names in; the fact table (and the history of loads) out."""
+        history = [self.history_table] if self.history_table else []
+        return self.query_lineage(tables, self.sql, self.table, self.rows_loaded, history)
 
     def _record_load(self, cursor, interval, in_interval: str, run_id) -> None:
         """Record the interval as loaded in ``history_table``, replacing an earlier record.

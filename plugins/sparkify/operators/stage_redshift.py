@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from airflow.sdk import Context
 
-from sparkify import clock, staging_retention
+from sparkify import clock, lineage, staging_retention
 from sparkify.copy_options import JSON_AUTO, CopyOptions
 from sparkify.copying import CopyTarget, copy_backend
 from sparkify.errors import PipelineConfigError
@@ -94,6 +94,7 @@ class StageToRedshiftOperator(WarehouseOperator):
         self.skip_unchanged = skip_unchanged
         self.retention_days = retention_days
         self.aws_conn_id = aws_conn_id
+        self.rows_staged: int | None = None  # set by execute, for lineage
 
     def execute(self, context: Context) -> int:
         options = replace(self.copy_options, json_format=self.json_format)
@@ -126,11 +127,23 @@ class StageToRedshiftOperator(WarehouseOperator):
                 self.log.info("Staged %d row(s) into %s", rows, self.table)
             if retention is not None:
                 self._prune(cursor, target, selection.root.url, sources, retention)
+        self.rows_staged = rows
         self.announce(
             context,
             {"sources": [s.source for s in sources], "rows_staged": rows, "rows_kept": held},
         )
         return held + rows
+
+    def lineage(self, tables):
+        """The objects or prefixes asked for and the JSONPaths file in; the table out, with the
+        rows this run staged (0 when everything was kept)."""
+        keys = self._keys()
+        jsonpaths = replace(self.copy_options, json_format=self.json_format).jsonpaths_key
+        inputs = [lineage.object_dataset(self.source_url, key) for key in keys]
+        if jsonpaths is not None:
+            inputs.append(lineage.object_dataset(self.source_url, jsonpaths))
+        output = tables.datasets([self.table])[self.table]
+        return inputs, [lineage.with_row_count(output, self.rows_staged)], {}
 
     def _prune(
         self, cursor, target: CopyTarget, root_url: str, used: list[StagedSource], days: int

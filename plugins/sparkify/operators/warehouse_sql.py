@@ -38,3 +38,7 @@ class WarehouseSqlOperator(WarehouseOperator):
         self.warehouse.run_script(statements)
         self.log.info("Ran %d statement(s) in one transaction", len(statements))
         return len(statements)
+
+    def lineage(self, tables):
+        """Every table the script names, as written (it defines them), with its columns."""
+        return [], list(tables.datasets(self.tables_named).values()), {}
