@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import http.server
 import json
+import threading
 import types
 
 import boto3
@@ -46,15 +48,20 @@ def failed_quality_checks(warehouse) -> QualityChecksFailed:
     return failed.value
 
 
-def test_a_failed_task_sends_one_message_with_its_failed_checks(inbox, warehouse):
-    error = failed_quality_checks(warehouse)
-    context = {
+def failed_task_context(error: Exception) -> dict:
+    """The context Airflow gives run_quality_checks' failure callbacks for hour 05:00."""
+    return {
         "ti": types.SimpleNamespace(dag_id="sparkify_etl", task_id="run_quality_checks"),
         "run_id": "scheduled__2018-11-21T05:00:00+00:00",
         "data_interval_start": START,
         "data_interval_end": START.add(hours=1),
         "exception": error,
     }
+
+
+def test_a_failed_task_sends_one_message_with_its_failed_checks(inbox, warehouse):
+    error = failed_quality_checks(warehouse)
+    context = failed_task_context(error)
     alerts.FailureEmail(to=["ops@example.com"])(context)
     (message,) = inbox.wait_for(1)
     assert inbox.recipients == [["ops@example.com"]]
@@ -136,9 +143,10 @@ def test_with_a_recipient_both_dags_alert_on_failure_and_the_hourly_one_on_laten
     assert deadline.callback.path == "sparkify.alerts.LateLoadEmail"
     assert deadline.callback.kwargs == {"to": ["ops@example.com", "data@example.com"]}
     for task in [*dag.tasks, *report_dag.tasks]:
-        (callback,) = task.on_failure_callback
-        assert isinstance(callback, alerts.FailureEmail), task.task_id
-        assert callback.to == ["ops@example.com", "data@example.com"]
+        email, slack = task.on_failure_callback
+        assert isinstance(email, alerts.FailureEmail), task.task_id
+        assert email.to == ["ops@example.com", "data@example.com"]
+        assert isinstance(slack, alerts.FailureSlack) and not slack.only_channel
 
 
 def test_a_failed_task_is_published_to_the_sns_topic(warehouse, s3_endpoint, monkeypatch):
@@ -151,13 +159,7 @@ def test_a_failed_task_is_published_to_the_sns_topic(warehouse, s3_endpoint, mon
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
 
-    context = {
-        "ti": types.SimpleNamespace(dag_id="sparkify_etl", task_id="run_quality_checks"),
-        "run_id": "scheduled__2018-11-21T05:00:00+00:00",
-        "data_interval_start": START,
-        "data_interval_end": START.add(hours=1),
-        "exception": failed_quality_checks(warehouse),
-    }
+    context = failed_task_context(failed_quality_checks(warehouse))
     alerts.FailureSns(topic)(context)
     (received,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
     published = json.loads(received["Body"])
@@ -166,6 +168,56 @@ def test_a_failed_task_is_published_to_the_sns_topic(warehouse, s3_endpoint, mon
     )
     assert "Error: 2 of 3 quality check(s) failed:" in published["Message"]
     assert "- songplays_have_users: got 2, expected == 0" in published["Message"]
+
+
+@pytest.fixture
+def slack_webhook(monkeypatch):
+    """A stand-in for Slack's Incoming Webhook endpoint on loopback, named by connection
+    ``slack_webhook_default``; yields the (path, JSON body) of each POST it received."""
+    received = []
+
+    class Webhook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    connection = {
+        "conn_type": "slackwebhook",
+        "host": f"http://127.0.0.1:{server.server_port}/services",
+        "password": "T0000/B0000/webhook-token",
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_SLACK_WEBHOOK_DEFAULT", json.dumps(connection))
+    yield received
+    server.shutdown()
+
+
+def test_a_failed_task_is_posted_to_slack_when_its_connection_exists(warehouse, slack_webhook):
+    context = failed_task_context(failed_quality_checks(warehouse))
+    alerts.FailureSlack()(context)
+    ((path, body),) = slack_webhook
+    assert path == "/services/T0000/B0000/webhook-token"
+    lines = body["text"].split("\n")
+    assert lines[0] == "*[sparkify] sparkify_etl.run_quality_checks failed: 2018-11-21T05:00Z*"
+    assert "Interval: [2018-11-21T05:00Z, 2018-11-21T06:00Z)" in lines
+    assert "Error: 2 of 3 quality check(s) failed:" in lines
+    assert "• songplays_have_users: got 2, expected == 0" in lines
+    # Slack's control characters escaped; the text never rendered as a template.
+    assert "• &lt;b&gt;{{ conn.redshift.password }}&lt;/b&gt;: got 5, expected &lt;= 1" in lines
+    assert not any("always_passes" in line for line in lines)
+
+
+def test_without_its_connection_slack_is_skipped(monkeypatch, caplog):
+    monkeypatch.delenv("AIRFLOW_CONN_SLACK_WEBHOOK_DEFAULT", raising=False)
+    alerts.FailureSlack()({"ti": None})  # another channel is configured: nothing to say
+    assert "no alert sent" not in caplog.text
 
 
 def test_a_secret_airflow_masks_stays_out_of_the_message(inbox):

@@ -4,7 +4,9 @@
   never ran send nothing) sends one message: the DAG, run, task, data interval, the error's
   first line and, when quality checks failed, each failed check. By SMTP (connection
   ``smtp_default``) to ``SPARKIFY_ALERT_EMAIL``; also to the SNS topic
-  ``SPARKIFY_ALERT_SNS_TOPIC_ARN`` through ``aws_default`` when that is set.
+  ``SPARKIFY_ALERT_SNS_TOPIC_ARN`` through ``aws_default`` when that is set, and to Slack when
+  the Incoming Webhook connection ``slack_webhook_default`` exists (looked up when a task
+  fails, so adding the connection needs no re-parse).
 - **Lateness**: a Deadline Alert on the run's logical date plus its hour plus
   ``SPARKIFY_LOAD_DEADLINE_MINUTES`` (default 60): a scheduled hour not loaded that long after
   its interval ends sends a message by SMTP, from the triggerer. Backfill and manual runs of
@@ -25,7 +27,10 @@ import logging
 import os
 from typing import Any
 
+from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+from airflow.sdk import BaseHook
+from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.log import redact
 
 ALERT_EMAIL_VARIABLE = "SPARKIFY_ALERT_EMAIL"
@@ -33,6 +38,7 @@ SNS_TOPIC_VARIABLE = "SPARKIFY_ALERT_SNS_TOPIC_ARN"
 DEADLINE_MINUTES_VARIABLE = "SPARKIFY_LOAD_DEADLINE_MINUTES"
 DEFAULT_DEADLINE_MINUTES = 60
 SMTP_CONN_ID = "smtp_default"
+SLACK_CONN_ID = "slack_webhook_default"
 FROM_EMAIL = "sparkify-airflow@localhost"
 
 log = logging.getLogger(__name__)
@@ -136,6 +142,39 @@ class FailureSns:
         )
 
 
+class FailureSlack(SlackWebhookNotifier):
+    """Post a failed task's message to Slack, if connection ``slack_webhook_default`` exists.
+
+    ``only_channel``: no email or SNS is configured either, so a missing connection means the
+    failure told nobody, which the task log then says.
+    """
+
+    def __init__(self, only_channel: bool = False, **kwargs) -> None:
+        super().__init__(slack_webhook_conn_id=SLACK_CONN_ID, text="", **kwargs)
+        self.only_channel = only_channel
+
+    def notify(self, context) -> None:
+        try:
+            BaseHook.get_connection(SLACK_CONN_ID)
+        except AirflowNotFoundException:
+            if self.only_channel:
+                _no_recipient(context)
+            return
+        subject, facts, failed_checks = failure_message(context)
+        lines = [f"*{slack_text(subject)}*"]
+        lines += [f"{label}: {slack_text(str(value))}" for label, value in facts]
+        if failed_checks:
+            lines.append("Failed quality checks:")
+            lines += [f"• {slack_text(check)}" for check in failed_checks]
+        self.text = "\n".join(lines)
+        super().notify(context)
+
+
+def slack_text(text: str) -> str:
+    """``text`` as literal Slack message text: its three control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class LateLoadEmail(SmtpNotifier):
     """SMTP notifier a Deadline Alert awaits in the triggerer when a run is late."""
 
@@ -165,15 +204,14 @@ def failure_callbacks() -> list:
         callbacks.append(FailureEmail(to=recipients))
     if topic := os.environ.get(SNS_TOPIC_VARIABLE):
         callbacks.append(FailureSns(topic))
-    if not callbacks:
-        callbacks.append(_no_recipient)
+    callbacks.append(FailureSlack(only_channel=not callbacks))
     return callbacks
 
 
 def _no_recipient(context) -> None:
     log.warning(
-        "Task failed; no alert sent: set %s (SMTP) or %s (SNS)",
-        ALERT_EMAIL_VARIABLE, SNS_TOPIC_VARIABLE,
+        "Task failed; no alert sent: set %s (SMTP) or %s (SNS), or add connection %s (Slack)",
+        ALERT_EMAIL_VARIABLE, SNS_TOPIC_VARIABLE, SLACK_CONN_ID,
     )  # fmt: skip
 
 
