@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from openlineage.client.event_v2 import Dataset
+    from openlineage.client.event_v2 import Dataset, OutputDataset
 
     from sparkify.warehouse import Warehouse
 
@@ -91,7 +91,7 @@ class WarehouseTables:
         }
 
 
-def with_row_count(dataset: Dataset, rows: int | None):
+def with_row_count(dataset: Dataset, rows: int | None) -> OutputDataset:
     """``dataset`` as an output that this many rows were written to (None: not known)."""
     from openlineage.client.event_v2 import OutputDataset
     from openlineage.client.facet_v2 import output_statistics_output_dataset as statistics
