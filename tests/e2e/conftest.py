@@ -8,6 +8,7 @@ from the raw JSON for exactly those hours, whatever order the tests run in.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class Stack:
     reports: Path  # where sparkify_daily_report writes (Variable sparkify_report_url)
     inbox: Inbox  # the alerts' SMTP server (SPARKIFY_ALERT_EMAIL, connection smtp_default)
     metadata: WarehouseDb  # Airflow's metadata database, to read what the UI cannot show
+    lineage: Path  # the OpenLineage events the stack sent (file transport, one JSON a line)
     loaded_hours: set[dt.datetime] = field(default_factory=set)
 
 
@@ -70,6 +72,11 @@ def stack(pg_admin_url, real_data, tmp_path_factory):
     env["AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY"] = "5"
     reports = tmp_path_factory.mktemp("reports")
     env["AIRFLOW_VAR_SPARKIFY_REPORT_URL"] = reports.as_uri()
+    lineage = tmp_path_factory.mktemp("lineage") / "events.jsonl"
+    env["AIRFLOW__OPENLINEAGE__NAMESPACE"] = "sparkify-e2e"
+    env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = json.dumps(
+        {"type": "file", "log_file_path": str(lineage), "append": True}
+    )
     with smtp_server() as (inbox, smtp_port):
         env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection(smtp_port)
         env["SPARKIFY_ALERT_EMAIL"] = "ops@example.com"
@@ -80,8 +87,9 @@ def stack(pg_admin_url, real_data, tmp_path_factory):
             api = AirflowApi(airflow.url, "admin", airflow.admin_password())
             api.wait_for_dag(DAG_ID)
             yield Stack(
-                airflow, api, WarehouseDb(warehouse_url), reports, inbox, WarehouseDb(metadata_url)
-            )
+                airflow, api, WarehouseDb(warehouse_url), reports, inbox,
+                WarehouseDb(metadata_url), lineage,
+            )  # fmt: skip
         pids = [p.pid for p in airflow.processes.values()]
     for pid in pids:  # stopped, with every process group it started
         with pytest.raises(ProcessLookupError):

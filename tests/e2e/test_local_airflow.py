@@ -9,6 +9,7 @@ afterwards, and nothing it started may be left running.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
+from tests.support.openlineage_schema import event_errors
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.smtp_server import html_text
 from tests.support.warehouse_db import WAREHOUSE_TABLES
@@ -23,7 +25,7 @@ from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW
 
 
-def test_a_run_triggered_over_the_rest_api_loads_its_hour(stack, real_data):
+def test_a_run_triggered_over_the_rest_api_loads_its_hour(stack, real_data, dag):
     api, warehouse = stack.api, stack.warehouse
     api.unpause(DAG_ID)
     run = api.trigger(DAG_ID, "2018-11-15T14:00:00Z")
@@ -36,6 +38,33 @@ def test_a_run_triggered_over_the_rest_api_loads_its_hour(stack, real_data):
     }
     stack.loaded_hours.update(hours(13))
     assert actual_warehouse(warehouse) == expected_warehouse(real_data, sorted(stack.loaded_hours))
+    songplays = expected_warehouse(real_data, hours(13)).songplays
+    check_lineage(stack, run["dag_run_id"], dag, songplays)
+
+
+def check_lineage(stack, run_id: str, dag, songplays: int) -> None:
+    """The run's OpenLineage events, as one worker process per task sent them: each
+    validates, each task that ran has its START and COMPLETE (the EmptyOperator markers never
+    reach a worker: the scheduler marks them done), and the fact load wrote the hour's plays."""
+    lines = stack.lineage.read_text().splitlines()
+    events = [
+        event for event in map(json.loads, lines)
+        if event["run"]["facets"].get("airflow", {}).get("dagRun", {}).get("run_id") == run_id
+    ]  # fmt: skip
+    for event in events:
+        assert event_errors(event) == [], event["job"]["name"]
+    kinds = {}
+    for event in events:
+        kinds.setdefault(event["job"]["name"], []).append(event["eventType"])
+    ran = [t.task_id for t in dag.tasks if type(t).__name__ != "EmptyOperator"]
+    assert set(kinds) == {f"{DAG_ID}.{task}" for task in ran}
+    assert all(sorted(found) == ["COMPLETE", "START"] for found in kinds.values()), kinds
+    (fact,) = [
+        e for e in events
+        if e["job"]["name"] == f"{DAG_ID}.load_songplays_fact" and e["eventType"] == "COMPLETE"
+    ]  # fmt: skip
+    (songplays_out,) = [o for o in fact["outputs"] if o["name"].endswith(".songplays")]
+    assert songplays_out["outputFacets"]["outputStatistics"]["rowCount"] == songplays
 
 
 def backfill(env: dict[str, str], *extra: str) -> None:
