@@ -108,7 +108,7 @@ class DataQualityOperator(WarehouseOperator):
             outcomes = [self._outcome(cursor, check) for check in self.checks]
         self.outcomes = outcomes
         for check, (actual, passed, examples) in zip(self.checks, outcomes, strict=True):
-            (key,) = [k for k in COMPARISONS if k in check]
+            key = _comparison(check)
             symbol, expected = COMPARISONS[key][1], check[key]
             verdict = "PASS" if passed else _on_failure(check).upper()
             said = f"{check['name']}: got {actual!r}, expected {symbol} {expected!r}"
@@ -138,7 +138,7 @@ class DataQualityOperator(WarehouseOperator):
         assertions: dict[str, list] = {table: [] for table in self.tables_named}
         # No outcomes when the checks never ran (the task failed before).
         for check, (actual, passed, _) in zip(self.checks, self.outcomes, strict=False):
-            (key,) = [k for k in COMPARISONS if k in check]
+            key = _comparison(check)
             assertion = dq.Assertion(
                 assertion=check["name"], success=bool(passed),
                 severity="error" if _on_failure(check) == FAIL else "warning",
@@ -165,7 +165,7 @@ class DataQualityOperator(WarehouseOperator):
     def _outcome(self, cursor, check: Mapping[str, Any]) -> tuple[Any, bool, list[tuple]]:
         """(the check's value, whether it passed, the example rows if it did not)."""
         actual = self._value(cursor, check["sql"])
-        (key,) = [k for k in COMPARISONS if k in check]
+        key = _comparison(check)
         passed = actual is not None and COMPARISONS[key][0](actual, check[key])
         examples = []
         if not passed and check.get("examples"):
@@ -178,7 +178,7 @@ class DataQualityOperator(WarehouseOperator):
         start, end = run_interval(context)
         rows = []
         for check, (actual, passed, _) in zip(self.checks, outcomes, strict=True):
-            (key,) = [k for k in COMPARISONS if k in check]
+            key = _comparison(check)
             rows.append(
                 (clock.naive_utc(start), clock.naive_utc(end), check["name"], _number(actual), key,
                  _number(check[key]), bool(passed), _on_failure(check), context.get("run_id"),
@@ -202,6 +202,12 @@ class DataQualityOperator(WarehouseOperator):
         cursor.execute(sql)
         record = cursor.fetchone()
         return record[0] if record else None
+
+
+def _comparison(check: Mapping[str, Any]) -> str:
+    """The name of a validated check's one comparison (``equal_to``, ``greater_than``, ...)."""
+    (key,) = [k for k in COMPARISONS if k in check]
+    return key
 
 
 def _on_failure(check: Mapping[str, Any]) -> str:
