@@ -61,9 +61,11 @@ class DailyReportOperator(WarehouseOperator):
 
     def lineage(self, tables):
         """The report's tables in; the day's page and chart out."""
-        written = [f"{self.day_written}/{name}" for name in (PAGE_NAME, CHART_NAME)]
-        outputs = [lineage.object_dataset(self.report_url, key) for key in written]
-        return list(tables.datasets(READS).values()), outputs if self.day_written else [], {}
+        outputs = []
+        if self.day_written:  # not before the task has written them
+            keys = [f"{self.day_written}/{name}" for name in (PAGE_NAME, CHART_NAME)]
+            outputs = [lineage.object_dataset(self.report_url, key) for key in keys]
+        return list(tables.datasets(READS).values()), outputs, {}
 
     def _read_day(self, cursor, start: dt.datetime, end: dt.datetime) -> DayNumbers:
         day = start.astimezone(dt.UTC).date()
