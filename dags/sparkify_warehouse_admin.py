@@ -217,7 +217,7 @@ with DAG(
     )
     wait_available = _wait_for_status("wait_available", "available")
 
-    @task
+    @task(multiple_outputs=False)
     def print_connections(role_arn: str, params=None) -> dict:
         """The connections to set for the pipeline; the password stays in redshift_admin."""
         found = cluster.describe(_redshift(params), params["cluster_id"])
@@ -240,7 +240,7 @@ with DAG(
         )
         return cluster.summary(found)
 
-    @task
+    @task(multiple_outputs=False)
     def create_serverless(role_arn: str, security_group_id: str, params=None) -> dict:
         """The namespace and workgroup, made if missing, once available; the connections."""
         admin = BaseHook.get_connection(ADMIN_CONN_ID)

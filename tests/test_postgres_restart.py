@@ -11,9 +11,12 @@ partial load.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import subprocess
 import warnings
 
+import psutil
 import pytest
 
 from tests.support.dags_test import dags_test, task_tries
@@ -30,13 +33,39 @@ LOGICAL_DATE = "2018-11-15T14:00:00+00:00"
 
 @pytest.fixture
 def private_server(tmp_path):
+    """A pgserver cluster that is stopped afterwards whatever happened to it.
+
+    pgserver's own cleanup stops the postmaster it started; after ``pg_ctl restart`` that one is
+    gone and the new one would outlive the test (seen after a green CI run). So the data
+    directory's server is stopped with ``pg_ctl stop``, and a postmaster that still runs on it
+    is killed and fails the test.
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
         import pgserver
 
         server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="stop")
-    yield server
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+def stop_server(server) -> None:
+    from pgserver._commands import pg_ctl
+
+    with contextlib.suppress(subprocess.CalledProcessError):  # not running: nothing to stop
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user,
+               timeout=60)  # fmt: skip
     server.cleanup()
+    left = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(server.pgdata) in (p.info["cmdline"] or [])
+    ]
+    for process in left:
+        process.kill()
+    assert not left, f"a PostgreSQL server on {server.pgdata} outlived pg_ctl stop: {left}"
 
 
 def restart(server):
