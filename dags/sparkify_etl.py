@@ -4,7 +4,8 @@ Each run owns its data interval [data_interval_start, data_interval_end): it sta
 event file and the song catalogue, replaces the interval's songplays, upserts the dimensions
 and checks the result. Runs may repeat, run out of order or in parallel; the warehouse ends the
 same. Configuration comes from Airflow only: connection ``redshift`` (type redshift or
-postgres), connection ``aws_default`` (S3), Variable ``sparkify_source_url``.
+postgres), connection ``aws_default`` (the workers' identity, for S3), on Redshift connection
+``aws_redshift_copy`` (the IAM role COPY runs as), Variable ``sparkify_source_url``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ Loads one hour of the app's activity into the Redshift star schema.
 * **Source**: the root in Variable `sparkify_source_url` (`s3://udacity-dend` in production),
   read through connection `aws_default`. Events come from the day file
   `log_data/YYYY/MM/YYYY-MM-DD-events.json` of the run's hour; songs from `song_data/`.
-* **Warehouse**: connection `redshift` (a Redshift cluster, or PostgreSQL standing in for it).
+* **Warehouse**: connection `redshift` (a Redshift cluster, or PostgreSQL standing in for it);
+  on Redshift, COPY reads S3 as the IAM role of connection `aws_redshift_copy`.
 * **Interval**: a scheduled run loads [logical_date, logical_date + 1h). A run triggered by hand
   with logical date X loads the hour that *ends* at X.
 * **Safe to repeat**: re-running an hour replaces that hour; hours may be loaded in any order.

@@ -10,7 +10,6 @@ carries it. See docs/aws.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.operators.redshift_cluster import (
@@ -21,23 +20,17 @@ from airflow.providers.amazon.aws.operators.redshift_cluster import (
 )
 from airflow.providers.amazon.aws.sensors.redshift_cluster import RedshiftClusterSensor
 from airflow.sdk import DAG, BaseHook, Param, task
-from sparkify.warehouse_admin import (
-    TAGS,
-    WarehouseNames,
-    cluster,
+from sparkify.aws_identities import ADMIN
+from sparkify.warehouse_admin import cluster, form, iam_role, network, serverless
+from sparkify.warehouse_admin.airflow_connections import API_CONN_ID
+from sparkify.warehouse_admin.names import TAGS, WarehouseNames
+from sparkify.warehouse_admin.pipeline_connections import (
     connection_settings,
     data_api_connection,
-    iam_role,
-    network,
-    serverless,
-)
-from sparkify.warehouse_admin.airflow_connections import (
-    API_CONN_ID,
-    put_connection,
-    shadowed_by_environment,
+    print_and_set,
 )
 
-AWS_CONN_ID = "aws_default"
+AWS_CONN_ID = ADMIN.conn_id  # the admin identity: include/iam/admin-policy.json
 ADMIN_CONN_ID = "redshift_admin"  # login and password of the cluster's master user
 COST_WARNING = (
     "A provisioned cluster bills for every hour it exists and is not paused; a paused one "
@@ -71,26 +64,6 @@ def _wait_for_status(task_id: str, status: str) -> RedshiftClusterSensor:
     )
 
 
-def _connections(params, settings: dict[str, str], data_api: str) -> None:
-    """Print the connections to set; set ``redshift`` too if the form asked for it."""
-    for name, value in settings.items():
-        print(f"{name}='{value}'")
-    print("# or, through the Redshift Data API (no password, no route to port 5439):")
-    print(f"AIRFLOW_CONN_REDSHIFT='{data_api}'")
-    choice = params["set_connection"]
-    if choice == "no":
-        return
-    if choice == "driver":
-        fields = json.loads(settings["AIRFLOW_CONN_REDSHIFT"])
-        fields["password"] = BaseHook.get_connection(ADMIN_CONN_ID).password
-    else:
-        fields = json.loads(data_api)
-    outcome = put_connection("redshift", fields)
-    print(f"Connection redshift {outcome} through the REST API ({choice})")
-    if shadowed_by_environment("redshift"):
-        print("Warning: AIRFLOW_CONN_REDSHIFT is set here and takes precedence over it")
-
-
 with DAG(
     dag_id="sparkify_warehouse_admin",
     description="Create, inspect, pause, resume or delete the Redshift warehouse",
@@ -112,7 +85,16 @@ with DAG(
             enum=["provisioned", "serverless"],
             description="A provisioned cluster, or a Serverless namespace and workgroup",
         ),
-        "cluster_id": Param("sparkify-warehouse", type="string", pattern="^[a-z][a-z0-9-]{0,62}$"),
+        "cluster_id": Param(
+            "sparkify-warehouse",
+            type="string",
+            pattern="^[a-z0-9-]+$",
+            maxLength=form.CLUSTER_ID_MAX,
+            description="The cluster (or Serverless namespace and workgroup) name: lowercase "
+            "letters, digits and hyphens; a cluster's starts with a letter and has no hyphen "
+            "at the end or two in a row, a Serverless name has at least 3 characters; at most "
+            "56 characters, so that its COPY role's name fits IAM's 64",
+        ),
         "region": Param("us-west-2", type="string", description="Where the warehouse lives"),
         "node_type": Param("ra3.large", type="string", description="create: the node type"),
         "number_of_nodes": Param(
@@ -121,14 +103,16 @@ with DAG(
         "base_capacity": Param(
             8,
             type="integer",
-            minimum=8,
-            description="create, serverless: base RPUs (8 is the least)",
+            minimum=4,
+            maximum=1024,
+            description="create, serverless: base RPUs: 4, or 8 to 512 in steps of 8, or 512 "
+            "to 1024 in steps of 32 (above 512 only in some regions)",
         ),
         "allowed_cidr": Param(
             "",
             type="string",
-            description="create: the only address range that may reach port 5439, "
-            "e.g. 203.0.113.7/32. Required; 0.0.0.0/0 only if you write it.",
+            description="create: the only address range that may reach port 5439, IPv4 or "
+            "IPv6, e.g. 203.0.113.7/32. Required; 0.0.0.0/0 only if you write it.",
         ),
         "source_bucket": Param(
             "udacity-dend", type="string", description="create: the bucket COPY may read"
@@ -137,18 +121,20 @@ with DAG(
         "set_connection": Param(
             "no",
             enum=["no", "driver", "data_api"],
-            description=f"create: also set connection redshift, through Airflow's REST API as "
-            f"connection {API_CONN_ID}: to the endpoint with the password of {ADMIN_CONN_ID} "
-            "(driver), or through the Redshift Data API (data_api). 'no' only prints it.",
+            description=f"create: also set connections redshift and aws_redshift_copy, through "
+            f"Airflow's REST API as connection {API_CONN_ID}: redshift to the endpoint with the "
+            f"password of {ADMIN_CONN_ID} (driver), or through the Redshift Data API "
+            "(data_api). 'no' only prints them.",
         ),
     },
 ) as dag:
 
     @task.branch
     def choose_action(params=None) -> str:
-        """The first task of the chosen action; a create without a CIDR stops here."""
-        if params["action"] == "create":
-            network.checked_cidr(params["allowed_cidr"])
+        """The first task of the chosen action. Nothing reaches AWS unless the admin identity's
+        connection exists and the form holds values AWS accepts."""
+        ADMIN.connection()
+        form.checked_form(params)
         return {
             "create": "ensure_role",
             "status": "report_status",
@@ -159,13 +145,11 @@ with DAG(
 
     @task
     def ensure_role(params=None) -> str:
-        """The IAM role COPY assumes: read-only on the source bucket."""
-        caller = _client("sts", params["region"]).get_caller_identity()["Arn"]
+        """The IAM role Redshift assumes for COPY: read-only on the source bucket."""
         return iam_role.ensure_role(
             _client("iam", params["region"]),
             WarehouseNames(params["cluster_id"]).role_name,
             params["source_bucket"],
-            workers=iam_role.principal_of(caller),
         )
 
     @task
@@ -174,7 +158,7 @@ with DAG(
         return network.ensure_security_group(
             _client("ec2", params["region"]),
             WarehouseNames(params["cluster_id"]).security_group_name,
-            network.checked_cidr(params["allowed_cidr"]),
+            form.checked_cidr(params["allowed_cidr"]),
         )
 
     @task.branch
@@ -221,8 +205,8 @@ with DAG(
     def print_connections(role_arn: str, params=None) -> dict:
         """The connections to set for the pipeline; the password stays in redshift_admin."""
         found = cluster.describe(_redshift(params), params["cluster_id"])
-        _connections(
-            params,
+        print_and_set(
+            params["set_connection"],
             connection_settings(
                 found["Endpoint"]["Address"],
                 found["Endpoint"]["Port"],
@@ -251,12 +235,12 @@ with DAG(
             admin.login,
             admin.password,
             role_arn,
-            params["base_capacity"],
+            form.checked_base_capacity(params["base_capacity"]),
             security_group_id,
         )
         endpoint = group["endpoint"]
-        _connections(
-            params,
+        print_and_set(
+            params["set_connection"],
             connection_settings(
                 endpoint["address"],
                 endpoint["port"],

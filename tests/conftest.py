@@ -92,3 +92,14 @@ def report_dag():
     bag = DagBag(dag_folder=str(PROJECT / "dags"))
     assert bag.import_errors == {}
     return bag.dags["sparkify_daily_report"]
+
+
+@pytest.fixture(scope="session")
+def aws():
+    """An AWS account in moto with IAM enforced, and the project's identities in it, each with
+    exactly its policy from include/iam/ (tests/support/aws_account.py)."""
+    from tests.support.aws_account import make_identities
+    from tests.support.enforced_moto import EnforcedMoto
+
+    with EnforcedMoto() as moto:
+        yield make_identities(moto)

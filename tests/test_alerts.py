@@ -11,17 +11,17 @@ import json
 import threading
 import types
 
-import boto3
 import pendulum
 import pytest
 from airflow.sdk.log import mask_secret
 from airflow.triggers.callback import CallbackTrigger
+from botocore.exceptions import ClientError
 from sparkify import alerts
 from sparkify.errors import QualityChecksFailed, SourceDataError
 from sparkify.operators import DataQualityOperator
 
 from tests.conftest import PROJECT
-from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection
+from tests.support.aws_account import TOPIC_ARN
 from tests.support.smtp_server import html_text, smtp_connection, smtp_server
 
 START = pendulum.datetime(2018, 11, 21, 5, tz="UTC")
@@ -149,18 +149,17 @@ def test_with_a_recipient_both_dags_alert_on_failure_and_the_hourly_one_on_laten
         assert isinstance(slack, alerts.FailureSlack) and not slack.only_channel
 
 
-def test_a_failed_task_is_published_to_the_sns_topic(warehouse, s3_endpoint, monkeypatch):
-    """Through moto's server: the topic delivers to an SQS queue, which the test reads."""
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
-    session = boto3.session.Session(ACCESS_KEY, SECRET_KEY, region_name="us-west-2")
-    sns, sqs = (session.client(name, endpoint_url=s3_endpoint) for name in ("sns", "sqs"))
-    topic = sns.create_topic(Name="sparkify-alerts")["TopicArn"]
+def test_a_failed_task_is_published_to_the_sns_topic_as_the_workers(warehouse, aws, monkeypatch):
+    """Through moto with IAM enforced, as the workers' identity: the topic their policy names
+    delivers to an SQS queue, which the test reads; another topic is refused to them."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws.aws_default)
+    sns, sqs = aws.account.client("sns"), aws.account.client("sqs")
     queue = sqs.create_queue(QueueName="sparkify-alerts")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    sns.subscribe(TopicArn=TOPIC_ARN, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
 
     context = failed_task_context(failed_quality_checks(warehouse))
-    alerts.FailureSns(topic)(context)
+    alerts.FailureSns(TOPIC_ARN)(context)
     (received,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
     published = json.loads(received["Body"])
     assert published["Subject"] == (
@@ -168,6 +167,10 @@ def test_a_failed_task_is_published_to_the_sns_topic(warehouse, s3_endpoint, mon
     )
     assert "Error: 2 of 3 quality check(s) failed:" in published["Message"]
     assert "- songplays_have_users: got 2, expected == 0" in published["Message"]
+
+    other = sns.create_topic(Name="someone-elses-topic")["TopicArn"]
+    with pytest.raises(ClientError, match="AuthorizationError|AccessDenied"):
+        alerts.FailureSns(other)(context)
 
 
 @pytest.fixture

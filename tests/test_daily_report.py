@@ -12,8 +12,8 @@ from sparkify.errors import PipelineConfigError
 from sparkify.partitions import hour_key, partition_interval
 
 from tests.conftest import PROJECT
+from tests.support.aws_account import REPORTS_BUCKET, REPORTS_PREFIX
 from tests.support.raw_counts import expected_day
-from tests.support.s3_server import aws_connection, s3_client
 from tools.task_runner import hours_of, render_partition_task, render_task, run_order
 
 DAY = dt.date(2018, 11, 21)  # the sample's one day with a play of a catalogued song
@@ -130,22 +130,25 @@ def test_the_page_shows_the_days_failed_checks_escaped(warehouse, dag, report_da
     assert "<script>" not in text and "next_day_check" not in text and "passes" not in text
 
 
-def test_the_report_is_written_to_s3(warehouse, dag, report_dag, s3_endpoint, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
-    s3 = s3_client(s3_endpoint)
-    s3.create_bucket(
-        Bucket="reports", CreateBucketConfiguration={"LocationConstraint": "us-west-2"}
-    )
+def test_the_report_is_written_to_s3_as_the_workers(warehouse, dag, report_dag, aws, monkeypatch):
+    """Through moto with IAM enforced, as the workers' identity (include/iam/workers-policy.json):
+    the report lands under the prefix their policy names, and nowhere else."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws.aws_default)
     task, context = render_task(dag, "create_tables", hours_of(DAY)[0], "file:///unused")
     task.execute(context)
-    build_report(report_dag, "s3://reports/sparkify")
-    listed = s3.list_objects_v2(Bucket="reports")["Contents"]
-    assert sorted(o["Key"] for o in listed) == [
-        f"sparkify/{DAY_KEY}/index.html",
-        f"sparkify/{DAY_KEY}/plays_by_hour.png",
+    folder = f"s3://{REPORTS_BUCKET}/{REPORTS_PREFIX}sparkify"
+    build_report(report_dag, folder)
+    s3 = aws.account.client("s3")
+    listed = s3.list_objects_v2(Bucket=REPORTS_BUCKET, Prefix=f"{REPORTS_PREFIX}sparkify/")
+    assert sorted(o["Key"] for o in listed["Contents"]) == [
+        f"{REPORTS_PREFIX}sparkify/{DAY_KEY}/index.html",
+        f"{REPORTS_PREFIX}sparkify/{DAY_KEY}/plays_by_hour.png",
     ]
-    page = s3.get_object(Bucket="reports", Key=f"sparkify/{DAY_KEY}/index.html")["Body"].read()
+    key = f"{REPORTS_PREFIX}sparkify/{DAY_KEY}/index.html"
+    page = s3.get_object(Bucket=REPORTS_BUCKET, Key=key)["Body"].read()
     assert b"<tr><td>Plays</td><td>0</td></tr>" in page  # nothing loaded: a day of zeros
+    with pytest.raises(PermissionError):
+        build_report(report_dag, f"s3://{REPORTS_BUCKET}/outside-the-prefix")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 import sqlglot
 from airflow.models.connection import Connection
 from airflow.providers.common.sql.hooks.sql import DbApiHook
+from sparkify.aws_identities import policy_document
 from sparkify.errors import PipelineConfigError
 from sparkify.redshift_copy import RedshiftLoadError
 from sparkify.redshift_data_api import (
@@ -29,6 +31,7 @@ from sparkify.redshift_data_api import (
 )
 
 from tests.conftest import PROJECT
+from tests.support.policy_check import allows
 from tests.support.s3_server import aws_connection
 from tools.redshift_data_recording import recording_data_api
 from tools.redshift_dry_run import assume_objects_exist, record_hour
@@ -40,6 +43,10 @@ SOURCE = "s3://sparkify-data-api"
 ROLE_ARN = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
 AWS_ROLE = json.dumps(
     {"conn_type": "aws", "extra": {"role_arn": ROLE_ARN, "region_name": "us-west-2"}}
+)
+# The Data API caller: keys that go nowhere (the recording client stands in for the API).
+DATA_API_CALLER = json.dumps(
+    {"conn_type": "aws", "login": "AKIADATAAPICALLER", "password": "not-used"}
 )
 DRIVER = {
     "conn_type": "redshift",
@@ -69,9 +76,15 @@ SERVERLESS = {
 LOCK = re.compile(r'LOCK "[a-z_]+"')
 
 
+def use_identities(monkeypatch) -> None:
+    """The COPY role's connection and the Data API caller's."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_COPY", AWS_ROLE)
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_DATA", DATA_API_CALLER)
+
+
 def record(dag, monkeypatch, connection: dict) -> Recording:
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(connection))
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    use_identities(monkeypatch)
     with assume_objects_exist():
         return record_hour(dag, HOUR, SOURCE)
 
@@ -138,7 +151,7 @@ def test_the_opening_call_names_the_cluster_or_the_workgroup_and_nothing_else_do
         ),
     ]:
         monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(connection))
-        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+        use_identities(monkeypatch)
         recording = Recording(
             tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
         )
@@ -178,7 +191,7 @@ def test_every_statement_as_sent_parses_as_redshift_sql(over_the_data_api):
 
 def test_a_failed_statement_rolls_the_whole_load_back_in_its_session(dag, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(SERVERLESS))
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    use_identities(monkeypatch)
     recording = Recording(
         tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql),
         fail_on='INSERT INTO "songplays"',
@@ -196,7 +209,7 @@ def test_a_failed_statement_rolls_the_whole_load_back_in_its_session(dag, monkey
 
 def test_a_rejected_copy_names_its_lines_read_in_the_copys_own_session(dag, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(CLUSTER))
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    use_identities(monkeypatch)
     day_url = f"{SOURCE}/log_data/2018/11/2018-11-15-events.json"
     rejected = (day_url, 17, "ts", "int8", 1207, "Invalid digit, Value 'n', Pos 0, Type: Long")
     recording = Recording(
@@ -220,7 +233,7 @@ def test_a_rejected_copy_names_its_lines_read_in_the_copys_own_session(dag, monk
 def test_results_are_read_page_by_page(dag, monkeypatch):
     """information_schema answers 19 columns; one row per page must still give all 19."""
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", json.dumps(CLUSTER))
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_ROLE)
+    use_identities(monkeypatch)
     tables = columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
     recording = Recording(tables=tables)
     with assume_objects_exist(), recording_data_api(recording, page_size=1):
@@ -238,6 +251,27 @@ def test_parameters_become_named_and_none_becomes_null():
     )
     with pytest.raises(ValueError, match="2 parameter"):
         named_parameters("a = %s", [1, 2])
+
+
+def test_booleans_go_as_the_data_api_guide_writes_them():
+    """``true`` and ``false``, not Python's ``True``; and a bool is not taken for the int it is."""
+    assert named_parameters("passed = %s OR passed = %s OR n = %s", [True, False, 1])[1] == [
+        {"name": "p1", "value": "true"},
+        {"name": "p2", "value": "false"},
+        {"name": "p3", "value": "1"},
+    ]
+
+
+def test_a_missing_caller_connection_is_named_with_what_to_do(monkeypatch):
+    """Without aws_redshift_data the provider would fall back to whatever credentials the
+    worker has; the pipeline refuses instead, naming the connection and its policy."""
+    monkeypatch.delenv("AIRFLOW_CONN_AWS_REDSHIFT_DATA", raising=False)
+    target = DataApiTarget(database="dev", cluster_identifier="sparkify", db_user="sparkify")
+    with pytest.raises(PipelineConfigError) as refused:
+        DataApiConnection(target)
+    message = str(refused.value)
+    assert "'aws_redshift_data' is not set" in message
+    assert "include/iam/data-api-cluster-policy.json" in message and "aws_conn_id" in message
 
 
 @pytest.mark.parametrize(
@@ -268,7 +302,7 @@ def test_a_data_api_connection_must_name_one_target(extra, error):
 def test_moto_accepts_the_opening_call_as_sent(s3_endpoint, monkeypatch):
     """moto's redshift-data, reached through the provider's hook and the aws connection, keeps
     the statement and parameters as sent (its statements never finish, so no more is asked)."""
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_DATA", aws_connection(s3_endpoint))
     target = DataApiTarget.from_connection(
         Connection(
             conn_id="redshift",
@@ -316,3 +350,107 @@ def test_make_redshift_sql_prints_the_data_api_calls(printed_calls):
 def test_the_docs_show_the_data_api_calls(printed_calls):
     """docs/redshift-data-api-calls.sql is generated: make redshift-sql's second half."""
     assert (PROJECT / "docs" / "redshift-data-api-calls.sql").read_text() == printed_calls
+
+
+def make_redshift_sql(connection: dict | str) -> subprocess.CompletedProcess:
+    """``make redshift-sql`` as a user about to go live runs it: with their own connection."""
+    text = connection if isinstance(connection, str) else json.dumps(connection)
+    return subprocess.run(
+        ["make", "--no-print-directory", "redshift-sql", "AT=2018-11-15T13:00"],
+        cwd=PROJECT,
+        env={"PATH": os.environ["PATH"], "HOME": "/tmp", "AIRFLOW_CONN_REDSHIFT": text},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_make_redshift_sql_lists_both_ways_from_ones_own_driver_connection():
+    result = make_redshift_sql(DRIVER)
+    assert result.returncode == 0, result.stderr[-3000:]
+    driver, data_api = result.stdout.split("\n-- connection redshift is a driver connection; ")
+    assert driver.startswith("-- sparkify_etl: the statements sent to Redshift")
+    note, calls = data_api.split("\n", 1)
+    assert '"cluster_identifier": "sparkify"' in note and '"region": "us-west-2"' in note
+    assert calls.startswith("-- sparkify_etl over the Redshift Data API")
+    assert "session 1" in calls and "-- task" not in note
+
+
+def test_make_redshift_sql_lists_both_ways_from_ones_own_data_api_connection():
+    result = make_redshift_sql(SERVERLESS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "-- connection redshift is a Data API connection; listed as the same warehouse" in (
+        result.stdout
+    )
+    assert "sparkify.<account>.us-west-2.redshift-serverless.amazonaws.com" in result.stdout
+    assert "-- sparkify_etl over the Redshift Data API" in result.stdout
+
+
+def test_make_redshift_sql_says_which_half_it_skips_and_why():
+    """A driver connection whose host is no Redshift endpoint (a tunnel, an alias) names no
+    cluster: the Data API half says so and the command still succeeds."""
+    result = make_redshift_sql("redshift://sparkify:secret@localhost:5439/dev")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "-- skipped: the Data API calls, because" in result.stdout
+    assert "'localhost' is not a Redshift endpoint" in result.stdout
+    assert "secret" not in result.stdout + result.stderr
+
+
+def data_api_policy(kind: str) -> str:
+    """The Data API caller's policy for this file's cluster or workgroup, with the caller's
+    user id where IAM puts it (``${aws:userid}``, resolved by IAM per request)."""
+    values = {"region": "us-west-2", "account_id": ACCOUNT, "database": "dev"}
+    if kind == "cluster":
+        document = policy_document(
+            "data-api-cluster-policy.json", cluster_id="sparkify", db_user="sparkify", **values
+        )
+    else:
+        document = policy_document(
+            "data-api-serverless-policy.json", workgroup_id=WORKGROUP_ID, **values
+        )
+    return document.replace("${aws:userid}", CALLER_USER_ID)
+
+
+ACCOUNT = "123456789012"
+WORKGROUP_ID = "0f0e0d0c-aaaa-bbbb-cccc-000000000001"
+CALLER_USER_ID = "AIDADATAAPICALLER0001"
+
+
+def test_every_call_is_one_the_data_api_policy_allows(over_the_data_api):
+    """moto cannot run a Data API session, so each operation the run called, and the
+    credentials the Data API gets on the caller's behalf, are checked against the policy:
+    allowed for this warehouse and the caller's own statements; refused for another cluster,
+    workgroup, database user or caller."""
+    kind, recording = over_the_data_api
+    policy = data_api_policy(kind)
+    operations = recording.data_api_operations
+    assert {"ExecuteStatement", "BatchExecuteStatement", "DescribeStatement"} <= operations
+    assert "GetStatementResult" in operations
+    region = f"arn:aws:redshift:us-west-2:{ACCOUNT}"
+    if kind == "cluster":
+        target, elsewhere = f"{region}:cluster:sparkify", f"{region}:cluster:another"
+        credentials = [
+            ("redshift:GetClusterCredentials", f"{region}:dbuser:sparkify/sparkify"),
+            ("redshift:GetClusterCredentials", f"{region}:dbname:sparkify/dev"),
+        ]
+        refused = [("redshift:GetClusterCredentials", f"{region}:dbuser:sparkify/admin")]
+    else:
+        serverless = f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}:workgroup"
+        target, elsewhere = f"{serverless}/{WORKGROUP_ID}", f"{serverless}/another"
+        credentials = [("redshift-serverless:GetCredentials", target)]
+        refused = [("redshift-serverless:GetCredentials", elsewhere)]
+    owner = {"redshift-data:statement-owner-iam-userid": CALLER_USER_ID}
+    someone_else = {"redshift-data:statement-owner-iam-userid": "AIDASOMEONEELSE000001"}
+    for operation in operations:
+        action = f"redshift-data:{operation}"
+        if operation in ("ExecuteStatement", "BatchExecuteStatement"):
+            assert allows(policy, action, target), operation
+            assert not allows(policy, action, elsewhere), operation
+        else:
+            assert allows(policy, action, "*", owner), operation
+            assert not allows(policy, action, "*", someone_else), operation
+    for action, resource in credentials:
+        assert allows(policy, action, resource), (action, resource)
+    for action, resource in refused:
+        assert not allows(policy, action, resource), (action, resource)
+    assert not allows(policy, "redshift:DeleteCluster", target)

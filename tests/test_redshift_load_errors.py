@@ -51,6 +51,7 @@ def stage_setup(dag, s3_endpoint, real_data, monkeypatch):
     """Redshift is the recording; S3 is moto holding the day file and the JSONPaths file."""
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", REDSHIFT_CONNECTION)
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_COPY", aws_connection(s3_endpoint))
     s3 = upload_to_bucket(s3_endpoint, BUCKET, real_data, [DAY_KEY, "log_json_path.json"])
     tables = columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
     yield tables
@@ -94,6 +95,49 @@ def test_rejected_lines_fail_at_once_naming_object_line_column_reason_and_value(
         if statement not in ("BEGIN", "ROLLBACK"):
             sqlglot.parse_one(statement, read="redshift")
     assert "COMMIT" not in statements
+
+
+def test_an_earlier_session_with_the_same_process_id_is_not_this_copy(dag, stage_setup):
+    """Redshift reuses process ids: what an older session left in the views under the same id
+    is not this COPY's. A COPY that fails recording nothing keeps its retries, and one that
+    rejects lines names its own lines only."""
+    older = ("s3://other-bucket/old.json", 3, "song", "varchar", 1204, "String length exceeds")
+    recording = Recording(tables=stage_setup, fail_on="COPY", earlier_rejections=[older])
+    with pytest.raises(RedshiftCopyError) as failure:
+        stage_events(dag, recording)
+    assert not isinstance(failure.value, AirflowFailException)
+    assert "old.json" not in str(failure.value)
+
+    recording = Recording(
+        tables=stage_setup,
+        rejected_lines=[REJECTED],
+        stl_load_errors=[STL_ROW],
+        earlier_rejections=[older],
+    )
+    with pytest.raises(RedshiftLoadError) as failure:
+        stage_events(dag, recording)
+    message = str(failure.value)
+    assert (
+        f"- {DAY_URL}, line 17, column ts (int8)" in message and "value 'not-a-number'" in message
+    )
+    assert "old.json" not in message and "earlier session" not in message
+
+
+def test_the_copy_start_is_read_in_its_transaction_before_it(dag, stage_setup):
+    """After the failed COPY nothing can be read in its transaction, and pg_last_copy_id() is
+    not updated for a COPY that is rolled back: the bound is read first, next to the COPY."""
+    recording = Recording(tables=stage_setup, rejected_lines=[REJECTED], stl_load_errors=[STL_ROW])
+    with pytest.raises(RedshiftLoadError):
+        stage_events(dag, recording)
+    statements = sent(recording)
+    copy = next(i for i, s in enumerate(statements) if s.startswith("COPY"))
+    assert statements[copy - 1] == "SELECT SYSDATE"
+    assert "BEGIN" in statements[:copy] and "ROLLBACK" not in statements[:copy]
+    assert not any("pg_last_copy_id" in s for s in statements)
+    lookups = [s for s in statements[copy:] if "_load_error" in s]
+    assert len(lookups) == 2
+    for lookup in lookups:
+        assert "pg_backend_pid()" in lookup and "'2026-12-07 12:00:00.250000'" in lookup
 
 
 def test_on_serverless_the_detail_comes_from_sys_load_error_detail_alone(dag, stage_setup):
@@ -164,6 +208,7 @@ def test_through_airflow_the_task_fails_once_and_at_once(
     try:
         env = airflow_environment(tmp_path / "airflow", REDSHIFT_CONNECTION, f"s3://{BUCKET}")
         env["AIRFLOW_CONN_AWS_DEFAULT"] = aws_connection(s3_endpoint)
+        env["AIRFLOW_CONN_AWS_REDSHIFT_COPY"] = aws_connection(s3_endpoint)
         migrate_metadata_db(env)
         result = subprocess.run(
             [sys.executable, "-c", RUN_THE_DAG, arguments],

@@ -1,14 +1,13 @@
 """The Redshift path, proven without a cluster.
 
 Each hourly run's tasks execute for real against a recording stand-in for the Redshift
-connection (tools/redshift_recording.py). S3 is moto's server holding the real files, except
-where the connection assumes an IAM role (moto cannot stand in for the role Redshift would
-assume), where objects are taken to exist. What is checked is exactly what would be sent.
+connection (tools/redshift_recording.py). S3 is moto's server holding the real files, listed by
+the workers (``aws_default``, keys); COPY gets the COPY role's connection
+(``aws_redshift_copy``): a role, or keys. What is checked is exactly what would be sent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -32,7 +31,7 @@ from tests.support.s3_server import (
     empty_bucket,
     upload_to_bucket,
 )
-from tools.redshift_dry_run import assume_objects_exist, record_hour
+from tools.redshift_dry_run import record_hour
 from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
 from tools.task_runner import render_partition_task, render_task, run_task
 
@@ -79,13 +78,19 @@ AWS_CONNECTIONS = {
 }
 
 
+def use_keys(monkeypatch, connection: str) -> None:
+    """The workers and COPY both with ``connection``'s keys (COPY without a role)."""
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", connection)
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_COPY", connection)
+
+
 @pytest.fixture(params=sorted(AWS_CONNECTIONS))
 def recorded_hour(request, dag, redshift, s3_endpoint, bucket, monkeypatch):
-    """(kind of aws connection, every statement of the 13:00 hour of 2018-11-15)."""
+    """(kind of COPY connection, every statement of the 13:00 hour of 2018-11-15)."""
     kind = request.param
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", AWS_CONNECTIONS[kind](s3_endpoint))
-    with assume_objects_exist() if kind == "role" else contextlib.nullcontext():
-        recording = record_hour(dag, HOUR, f"s3://{BUCKET}")
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_REDSHIFT_COPY", AWS_CONNECTIONS[kind](s3_endpoint))
+    recording = record_hour(dag, HOUR, f"s3://{BUCKET}")
     return kind, recording.statements
 
 
@@ -222,9 +227,7 @@ def test_the_daily_reports_ddl_is_redshift_sql(report_dag, redshift):
 
 
 def test_credentials_never_leak(dag, redshift, s3_endpoint, bucket, monkeypatch, caplog, capfd):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint, aws_session_token=SESSION_TOKEN)
-    )
+    use_keys(monkeypatch, aws_connection(s3_endpoint, aws_session_token=SESSION_TOKEN))
     secrets = (SECRET_KEY, SESSION_TOKEN, ACCESS_KEY)
     recording = Recording(
         tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
@@ -259,7 +262,7 @@ def test_an_exact_key_shared_as_a_prefix_is_refused(
     dag, redshift, s3_endpoint, bucket, monkeypatch
 ):
     """COPY FROM a key loads every object starting with it, so a look-alike must stop the run."""
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    use_keys(monkeypatch, aws_connection(s3_endpoint))
     bucket.put_object(Bucket=BUCKET, Key=DAY_KEY + ".bak", Body=b'{"ts": 1}')
     recording = Recording(
         tables=columns_from_ddl(render_task(dag, "create_tables", HOUR, "")[0].sql)
@@ -271,7 +274,7 @@ def test_an_exact_key_shared_as_a_prefix_is_refused(
 
 
 def test_a_missing_day_file_fails_before_any_copy(dag, redshift, s3_endpoint, bucket, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    use_keys(monkeypatch, aws_connection(s3_endpoint))
     recording = Recording(tables={})
     later = dt.datetime(2018, 11, 16, 13, tzinfo=dt.UTC)
     with recording_redshift(recording), pytest.raises(SourceDataError, match="does not exist"):
@@ -304,7 +307,7 @@ def test_postgres_emulation_and_redshift_copy_load_the_same_columns_the_same_way
     assert warehouse.query("SELECT COUNT(*) FROM staging_events WHERE user_id = ''")[0][0] > 0
 
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT", REDSHIFT_CONNECTION)
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection(s3_endpoint))
+    use_keys(monkeypatch, aws_connection(s3_endpoint))
     statements = record_hour(dag, HOUR, f"s3://{BUCKET}").statements
     for task_id, table in (("stage_events", "staging_events"), ("stage_songs", "staging_songs")):
         (copy,) = [s for s in statements_of(statements, task_id) if s.startswith("COPY")]

@@ -1,10 +1,13 @@
-"""The admin DAG, end to end through ``airflow dags test``, against moto's server.
+"""The admin DAG, end to end through ``airflow dags test``, against moto's server with IAM
+enforced.
 
-moto stands in for Redshift, IAM, EC2 and STS on one loopback endpoint (the ``aws_default``
-connection's ``endpoint_url``), so nothing here can reach AWS. Each action is a whole DAG run
-with the form's parameters as its conf; what it left behind is read back with boto3. moto has
-no Redshift Serverless: there, a botocore Stubber checks every call against the service model
-(tests/support/serverless_stub.py).
+moto stands in for Redshift, IAM, EC2 and STS on one loopback endpoint, so nothing here can
+reach AWS. The DAG acts as the admin identity (connection ``aws_admin``): an IAM user whose only
+permissions are include/iam/admin-policy.json, which moto checks on every call (see
+tests/support/aws_account.py). Each action is a whole DAG run with the form's parameters as its
+conf; what it left behind is read back as the account's owner. moto has no Redshift
+Serverless: there, a botocore Stubber checks every call against the service model, and each
+call's action is checked against the admin policy (tests/support/serverless_stub.py).
 """
 
 from __future__ import annotations
@@ -21,43 +24,38 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 from airflow.models.connection import Connection
+from sparkify.aws_identities import policy_document
 from sparkify.redshift_data_api import DataApiTarget
 
 from tests.conftest import PROJECT
 from tests.support import serverless_stub
 from tests.support.dags_test import dags_test_of
-from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, aws_connection
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW, airflow_environment, migrate_metadata_db
 
 CLUSTER = "sparkify-admin-test"
 MASTER_PASSWORD = "Master-Pa55word-never-logged"
 CIDR = "203.0.113.7/32"
+CIDR_V6 = "2001:DB8:ABCD:0::/48"
 
 
 @pytest.fixture(scope="module")
-def admin_env(tmp_path_factory, s3_endpoint):
+def admin_env(tmp_path_factory, aws):
     home = tmp_path_factory.mktemp("admin-airflow")
     env = airflow_environment(home, "{}", "file:///unused")
     migrate_metadata_db(env)
-    env["AIRFLOW_CONN_AWS_DEFAULT"] = aws_connection(s3_endpoint)
+    env["AIRFLOW_CONN_AWS_ADMIN"] = aws.aws_admin
     env["AIRFLOW_CONN_REDSHIFT_ADMIN"] = json.dumps(
         {"conn_type": "generic", "login": "sparkify_admin", "password": MASTER_PASSWORD}
     )
     return env
 
 
-def client(endpoint: str, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name="us-west-2",
-    )
+@pytest.fixture(scope="module")
+def account(aws):
+    return aws.account
 
 
 def run(env, **conf):
@@ -82,8 +80,8 @@ def ours(tags) -> bool:
     return {"Key": "created-by", "Value": "sparkify_warehouse_admin"} in (tags or [])
 
 
-def left_behind(endpoint: str, name: str = CLUSTER) -> dict:
-    redshift, iam, ec2 = (client(endpoint, s) for s in ("redshift", "iam", "ec2"))
+def left_behind(account, name: str = CLUSTER) -> dict:
+    redshift, iam, ec2 = (account.client(s) for s in ("redshift", "iam", "ec2"))
     clusters = [c for c in redshift.describe_clusters()["Clusters"] if ours(c.get("Tags"))]
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(name)]
     groups = [
@@ -94,35 +92,57 @@ def left_behind(endpoint: str, name: str = CLUSTER) -> dict:
     return {"clusters": clusters, "roles": roles, "groups": groups}
 
 
-def test_create_requires_a_cidr_and_creates_nothing_without_one(admin_env, s3_endpoint):
+def test_create_requires_a_cidr_and_creates_nothing_without_one(admin_env, account):
     output = run(admin_env, action="create", expect="failed")
     assert "allowed_cidr is required" in output
-    assert left_behind(s3_endpoint) == {"clusters": [], "roles": [], "groups": []}
+    assert left_behind(account) == {"clusters": [], "roles": [], "groups": []}
 
 
-def test_create_status_pause_resume_delete_twice_each(admin_env, s3_endpoint):
+def ingress(group: dict) -> list[tuple[int, str]]:
+    """The ranges the group lets in, IPv4 and IPv6, with their port."""
+    return [
+        (p["FromPort"], r.get("CidrIp") or r.get("CidrIpv6"))
+        for p in group["IpPermissions"]
+        for r in p.get("IpRanges", []) + p.get("Ipv6Ranges", [])
+    ]
+
+
+def test_create_status_pause_resume_delete_twice_each(admin_env, account):
+    # First for an IPv6 range (not yet in its normal form), then for an IPv4 one: each time
+    # the group ends with that range alone.
+    run(admin_env, action="create", allowed_cidr=CIDR_V6, source_bucket="sparkify-src")
+    (group,) = left_behind(account)["groups"]
+    assert ingress(group) == [(5439, "2001:db8:abcd::/48")]
     created = run(admin_env, action="create", allowed_cidr=CIDR, source_bucket="sparkify-src")
-    run(admin_env, action="create", allowed_cidr=CIDR, source_bucket="sparkify-src")
-    found = left_behind(s3_endpoint)
+    found = left_behind(account)
     assert len(found["clusters"]) == 1 and found["roles"] == [f"{CLUSTER}-s3-read"]
     (cluster,) = found["clusters"]
     assert cluster["ClusterIdentifier"] == CLUSTER and cluster["Encrypted"] is True
     assert cluster["NumberOfNodes"] == 1 and cluster["MasterUsername"] == "sparkify_admin"
     (group,) = found["groups"]
     assert [g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]] == [group["GroupId"]]
-    ingress = [(p["FromPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]]
-    assert ingress == [(5439, CIDR)]  # the CIDR given, once, and nothing wider
-    role = client(s3_endpoint, "iam").get_role(RoleName=f"{CLUSTER}-s3-read")["Role"]
+    assert ingress(group) == [(5439, CIDR)]  # the CIDR given, once, and nothing wider
+    role = account.client("iam").get_role(RoleName=f"{CLUSTER}-s3-read")["Role"]
     assert [r["IamRoleArn"] for r in cluster["IamRoles"]] == [role["Arn"]]
-    policy = client(s3_endpoint, "iam").get_role_policy(
+    # The COPY role: trusted by Redshift alone, reading the bucket alone, with exactly the
+    # repository's policies.
+    assert role["AssumeRolePolicyDocument"] == json.loads(policy_document("copy-role-trust.json"))
+    policy = account.client("iam").get_role_policy(
         RoleName=f"{CLUSTER}-s3-read", PolicyName="read-source-bucket"
     )["PolicyDocument"]
+    assert policy == json.loads(
+        policy_document("copy-role-policy.json", source_bucket="sparkify-src")
+    )
     resources = {r for s in policy["Statement"] for r in [s["Resource"]]}
     assert resources == {"arn:aws:s3:::sparkify-src", "arn:aws:s3:::sparkify-src/*"}
     # The connections to set, printed: the endpoint and role, never the password.
     printed = json.loads(created.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
     assert printed["host"] == cluster["Endpoint"]["Address"] and printed["port"] == 5439
-    assert f'"role_arn": "{role["Arn"]}"' in created
+    printed_copy_role = created.split("AIRFLOW_CONN_AWS_REDSHIFT_COPY='")[1].split("'")[0]
+    assert json.loads(printed_copy_role) == {
+        "conn_type": "aws",
+        "extra": {"role_arn": role["Arn"], "region_name": "us-west-2"},
+    }
     assert data_api_target(created) == DataApiTarget(
         database="dev",
         cluster_identifier=CLUSTER,
@@ -140,19 +160,50 @@ def test_create_status_pause_resume_delete_twice_each(admin_env, s3_endpoint):
     assert "'status': 'available'" in run(admin_env, action="status")
     for _ in range(2):
         run(admin_env, action="pause")
-        assert cluster_status(s3_endpoint) == "paused"
+        assert cluster_status(account) == "paused"
     for _ in range(2):
         run(admin_env, action="resume")
-        assert cluster_status(s3_endpoint) == "available"
+        assert cluster_status(account) == "available"
 
     for _ in range(2):
         run(admin_env, action="delete")
-        assert left_behind(s3_endpoint) == {"clusters": [], "roles": [], "groups": []}
+        assert left_behind(account) == {"clusters": [], "roles": [], "groups": []}
     assert f"No provisioned warehouse {CLUSTER}" in run(admin_env, action="status")
 
 
-def test_delete_leaves_what_it_did_not_create(admin_env, s3_endpoint):
-    ec2 = client(s3_endpoint, "ec2")
+@pytest.mark.parametrize(
+    "conf, rule",
+    [
+        ({"cluster_id": "sparkify--warehouse"}, "nor has two in a row"),
+        ({"kind": "serverless", "base_capacity": 12}, "4 RPUs, or 8 to 512 in steps of 8"),
+    ],
+)
+def test_a_form_aws_would_refuse_stops_before_any_call(admin_env, account, conf, rule):
+    """Refused by the first task, saying the rule, before anything exists to clean up (every
+    rule: tests/test_admin_form.py)."""
+    conf = {"cluster_id": CLUSTER, "allowed_cidr": CIDR, **conf}
+    output = run(admin_env, action="create", expect="failed", **conf)
+    assert rule in output
+    assert left_behind(account, conf["cluster_id"]) == {
+        "clusters": [],
+        "roles": [],
+        "groups": [],
+    }
+
+
+def test_without_its_own_connection_the_admin_dag_says_what_to_set(admin_env, aws):
+    """A setup of one connection, aws_default, as earlier versions had: refused, naming what
+    to change, before any call (AWS would refuse it anyway if aws_default held the COPY role)."""
+    env = {k: v for k, v in admin_env.items() if k != "AIRFLOW_CONN_AWS_ADMIN"}
+    env["AIRFLOW_CONN_AWS_DEFAULT"] = aws.aws_admin
+    output = run(env, action="status", expect="failed")
+    assert "connection 'aws_admin' is not set" in output
+    assert "include/iam/admin-policy.json" in output
+    assert "Earlier versions used aws_default for this" in output
+
+
+def test_delete_leaves_what_it_did_not_create(admin_env, account):
+    ec2 = account.client("ec2")
     group_id = ec2.create_security_group(
         GroupName=f"{CLUSTER}-ingress", Description="someone else's"
     )["GroupId"]
@@ -164,8 +215,8 @@ def test_delete_leaves_what_it_did_not_create(admin_env, s3_endpoint):
         ec2.delete_security_group(GroupId=group_id)
 
 
-def cluster_status(endpoint: str) -> str:
-    redshift = client(endpoint, "redshift")
+def cluster_status(account) -> str:
+    redshift = account.client("redshift")
     return redshift.describe_clusters(ClusterIdentifier=CLUSTER)["Clusters"][0]["ClusterStatus"]
 
 
@@ -179,7 +230,7 @@ def test_the_form_warns_of_the_cost(admin_env):
     assert dag.params["allowed_cidr"] == ""  # no default range, let alone 0.0.0.0/0
 
 
-def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, s3_endpoint):
+def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, account):
     name = serverless_stub.NAME
     create = {"action": "create", "allowed_cidr": CIDR, "source_bucket": "sparkify-src"}
     actions = [create, create, {"action": "status"}, {"action": "pause"}]
@@ -202,6 +253,7 @@ def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, s3
     assert outcome == {
         "states": ["success", "success", "success", "failed", "success", "success", "success"],
         "calls_not_made": 0,
+        "refused": [],  # every Serverless call's action is in the admin identity's policy
     }, output[-4000:]
     assert "Serverless cannot pause" in output
     printed = json.loads(output.split("AIRFLOW_CONN_REDSHIFT='")[1].split("'")[0])
@@ -211,7 +263,7 @@ def test_serverless_create_twice_status_pause_refused_delete_twice(admin_env, s3
     )
     assert f"No serverless warehouse {name}" in output
     assert MASTER_PASSWORD not in output
-    assert left_behind(s3_endpoint, name) == {"clusters": [], "roles": [], "groups": []}
+    assert left_behind(account, name) == {"clusters": [], "roles": [], "groups": []}
 
 
 @pytest.fixture
@@ -269,9 +321,7 @@ def stored_connection(env) -> dict:
     return json.loads(exported)["redshift"]
 
 
-def test_create_sets_the_connection_through_the_rest_api_when_asked(
-    admin_env, api_server, s3_endpoint
-):
+def test_create_sets_the_connection_through_the_rest_api_when_asked(admin_env, api_server, account):
     url, password = api_server
     api_connection = {"conn_type": "http", "host": url, "login": "admin", "password": password}
     env = {**admin_env, "AIRFLOW_CONN_AIRFLOW_API": json.dumps(api_connection)}
@@ -279,7 +329,14 @@ def test_create_sets_the_connection_through_the_rest_api_when_asked(
     try:
         output = run(env, action="create", allowed_cidr=CIDR, set_connection="driver")
         assert "Connection redshift created through the REST API (driver)" in output
-        endpoint = client(s3_endpoint, "redshift").describe_clusters(ClusterIdentifier=CLUSTER)[
+        assert "Connection aws_redshift_copy created through the REST API (driver)" in output
+        copy_role = api.call("GET", "/connections/aws_redshift_copy")
+        role = account.client("iam").get_role(RoleName=f"{CLUSTER}-s3-read")["Role"]
+        assert json.loads(copy_role["extra"]) == {
+            "role_arn": role["Arn"],
+            "region_name": "us-west-2",
+        }
+        endpoint = account.client("redshift").describe_clusters(ClusterIdentifier=CLUSTER)[
             "Clusters"
         ][0]["Endpoint"]
         stored = api.call("GET", "/connections/redshift")

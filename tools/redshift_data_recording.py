@@ -58,6 +58,11 @@ class RecordingDataApiClient:
         self._sessions: dict[str, RecordingConnection] = {}
         self._statements: dict[str, dict] = {}
 
+    def _checked(self, operation: str, params: dict) -> None:
+        """Check a call against the service model, and note its operation (for the policy)."""
+        _check(operation, params)
+        self.recording.data_api_operations.add(operation)
+
     def execute_statement(self, **params) -> dict:
         return self._run("ExecuteStatement", params, [params.get("Sql")], batch=False)
 
@@ -65,12 +70,12 @@ class RecordingDataApiClient:
         return self._run("BatchExecuteStatement", params, params.get("Sqls"), batch=True)
 
     def describe_statement(self, **params) -> dict:
-        _check("DescribeStatement", params)
+        self._checked("DescribeStatement", params)
         described = {k: v for k, v in self._statements[params["Id"]].items() if k != "_result"}
         return _answer("DescribeStatement", described)
 
     def get_statement_result(self, **params) -> dict:
-        _check("GetStatementResult", params)
+        self._checked("GetStatementResult", params)
         description, rows = self._statements[params["Id"]]["_result"]
         start = int(params.get("NextToken", 0))
         page = rows[start : start + self.page_size]
@@ -86,7 +91,7 @@ class RecordingDataApiClient:
         return _answer("GetStatementResult", answer)
 
     def _run(self, operation: str, params: dict, sqls: list[str], batch: bool) -> dict:
-        _check(operation, params)
+        self._checked(operation, params)
         session_id, connection, opened = self._session(params)
         number = list(self._sessions).index(session_id) + 1
         self.calls.append(

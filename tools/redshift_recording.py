@@ -13,12 +13,17 @@ few questions the operators ask the warehouse:
 
 It can also fail as Redshift does: a COPY that meets bad data (``rejected_lines``) aborts the
 transaction and leaves its rows in SYS_LOAD_ERROR_DETAIL and, on a provisioned cluster,
-STL_LOAD_ERRORS; a connection can drop in the middle of a COPY (``drop_connection_on``).
+STL_LOAD_ERRORS, stamped with the session's process id, the COPY's start time and a query id;
+a connection can drop in the middle of a COPY (``drop_connection_on``). The two views may also
+hold the rows an earlier session with the same process id left (``earlier_rejections``), as
+Redshift reuses process ids. A query of the views is evaluated, as sent, over those rows
+(sqlglot's executor), so a lookup that does not tell one COPY from another is caught.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +33,12 @@ import sqlglot
 from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
 from redshift_connector.error import InterfaceError, ProgrammingError
 from sqlglot import exp
+from sqlglot.executor import execute as evaluate
+
+SESSION_PID = 1073807432  # the recording's session, as pg_backend_pid() answers
+# SYSDATE in the recording: the start of its transactions (a fixed time, so listings repeat;
+# with microseconds, so that as text it compares as the views' start times do).
+TRANSACTION_START = dt.datetime(2026, 12, 7, 12, 0, 0, 250000)
 
 _COLUMN_TYPES = [
     (re.compile(r"varchar\((\d+)\)"), "character varying"),
@@ -81,12 +92,43 @@ class Recording:
     # None: the view does not exist, as on Serverless).
     rejected_lines: list[tuple] | None = None
     stl_load_errors: list[tuple] | None = None
+    # Rejected lines (as rejected_lines) an earlier session with this process id left a day ago.
+    earlier_rejections: list[tuple] = field(default_factory=list)
+    # The two views' rows, as Redshift would hold them: filled as COPYs fail.
+    views: dict[str, list[dict]] = field(default_factory=dict)
     drop_connection_on: str | None = None  # the connection drops on a statement containing this
-    # Over the Data API: each ExecuteStatement / BatchExecuteStatement (redshift_data_recording).
+    # Over the Data API: each ExecuteStatement / BatchExecuteStatement (redshift_data_recording),
+    # and the name of every operation called (the describes and results too).
     data_api_calls: list = field(default_factory=list)
+    data_api_operations: set[str] = field(default_factory=set)
 
     def add(self, statement: str) -> None:
         self.statements.append((self.task_id, statement.strip()))
+
+    def record_rejections(self, lines: list[tuple], raw_values: list[tuple] | None,
+                          started: dt.datetime, query_id: int) -> None:  # fmt: skip
+        """What a COPY that rejected ``lines`` leaves in the two views."""
+        for file_name, line, column, column_type, code, message in lines:
+            self.views.setdefault("sys_load_error_detail", []).append(
+                {"session_id": SESSION_PID, "start_time": _timestamp(started),
+                 "query_id": query_id, "file_name": file_name, "line_number": line,
+                 "column_name": column, "column_type": column_type, "error_code": code,
+                 "error_message": message}
+            )  # fmt: skip
+        for row in raw_values or []:
+            file_name, line, column, column_type, code, message, raw = row
+            self.views.setdefault("stl_load_errors", []).append(
+                {"session": SESSION_PID, "starttime": _timestamp(started),
+                 "query": query_id, "filename": file_name, "line_number": line,
+                 "colname": column, "type": column_type, "err_code": code,
+                 "err_reason": message, "raw_field_value": raw}
+            )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        if self.earlier_rejections:
+            a_day_before = TRANSACTION_START - dt.timedelta(days=1)
+            raw = [(*line, "a value of the earlier session") for line in self.earlier_rejections]
+            self.record_rejections(self.earlier_rejections, raw, a_day_before, query_id=17)
 
 
 class RecordingCursor:
@@ -115,6 +157,10 @@ class RecordingCursor:
             raise InterfaceError("BrokenPipe: server socket closed")
         if text.startswith("COPY ") and recording.rejected_lines:
             self._connection.aborted = True
+            started = TRANSACTION_START + dt.timedelta(seconds=1)
+            recording.record_rejections(
+                recording.rejected_lines, recording.stl_load_errors, started, query_id=4711
+            )
             table = text.split()[1].strip('"')
             raise ProgrammingError(
                 _server_error(
@@ -127,15 +173,16 @@ class RecordingCursor:
 
     def _answer(self, text: str, parameters) -> tuple[list | None, list[tuple]]:
         recording = self._connection.recording
-        if "FROM sys_load_error_detail" in text:
-            return [(f"column_{n}",) for n in range(6)], list(recording.rejected_lines or [])
-        if "FROM stl_load_errors" in text:
-            if recording.stl_load_errors is None:
-                self._connection.aborted = True
-                raise ProgrammingError(
-                    _server_error("42P01", 'relation "stl_load_errors" does not exist')
-                )
-            return [(f"column_{n}",) for n in range(7)], list(recording.stl_load_errors)
+        for view in ("sys_load_error_detail", "stl_load_errors"):
+            if f"FROM {view}" in text:
+                if view == "stl_load_errors" and recording.stl_load_errors is None:
+                    self._connection.aborted = True
+                    raise ProgrammingError(
+                        _server_error("42P01", 'relation "stl_load_errors" does not exist')
+                    )
+                return _evaluate(text, view, recording.views.get(view, []))
+        if text == "SELECT SYSDATE":
+            return [("sysdate",)], [(TRANSACTION_START,)]
         if text == "SELECT pg_last_copy_count()":
             return [("pg_last_copy_count",)], [(recording.copy_rows,)]
         if "information_schema.columns" in text:
@@ -211,11 +258,25 @@ def _server_error(code: str, message: str) -> dict:
     return {"S": "ERROR", "C": code, "M": message, "F": "recording", "L": "1", "R": "recording"}
 
 
+def _timestamp(value: dt.datetime) -> str:
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
+def _evaluate(query: str, view: str, rows: list[dict]) -> tuple[list, list[tuple]]:
+    """``query`` over the view's ``rows``, as sent but for the session's process id."""
+    if not rows:  # the executor needs a row to know the view's columns; no row, no answer
+        return [("column",)], []
+    query = query.replace("pg_backend_pid()", str(SESSION_PID))
+    table = evaluate(query, dialect="redshift", tables={view: rows})
+    return [(name,) for name in table.columns], list(table.rows)
+
+
 def _interpolate(statement: str, parameters) -> str:
     """The statement with its %s parameters written as SQL literals, for reading."""
     if not parameters:
         return statement
-    literals = ["NULL" if p is None else "'" + str(p).replace("'", "''") + "'" for p in parameters]
+    texts = [("true" if p else "false") if isinstance(p, bool) else p for p in parameters]
+    literals = ["NULL" if p is None else "'" + str(p).replace("'", "''") + "'" for p in texts]
     return statement % tuple(literals)
 
 

@@ -1,6 +1,6 @@
 """What a stage asks of a COPY backend, and which backend a warehouse gets.
 
-A backend is a package with one entry point,
+``copy_backend`` gives a function
 
     copy_objects(cursor, target: CopyTarget, selection: Selection, options: CopyOptions) -> int
 
@@ -15,9 +15,9 @@ number of rows it loaded:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 
 from sparkify.table_columns import Column
 from sparkify.warehouse import Dialect
@@ -33,12 +33,16 @@ class CopyTarget:
     source_column: str | None = None
 
 
-def copy_backend(dialect: Dialect) -> ModuleType:
-    """The backend package for ``dialect``, imported only when a stage runs."""
+def copy_backend(dialect: Dialect, copy_role_conn_id: str) -> Callable[..., int]:
+    """The backend's ``copy_objects`` for ``dialect``, imported only when a stage runs.
+
+    Redshift's reads S3 as the COPY role of connection ``copy_role_conn_id``; PostgreSQL's
+    reads the objects through the source root's own connection, and needs no role.
+    """
     if dialect is Dialect.REDSHIFT:
         from sparkify import redshift_copy
 
-        return redshift_copy
+        return functools.partial(redshift_copy.copy_objects, copy_role_conn_id=copy_role_conn_id)
     from sparkify import postgres_copy
 
-    return postgres_copy
+    return postgres_copy.copy_objects

@@ -31,6 +31,7 @@ from typing import Any
 
 from airflow.providers.amazon.aws.hooks.redshift_data import RedshiftDataHook
 
+from sparkify.aws_identities import DATA_API
 from sparkify.errors import PipelineConfigError
 from sparkify.masking import mask_credentials
 
@@ -64,7 +65,7 @@ class DataApiTarget:
     workgroup_name: str | None = None
     db_user: str | None = None
     secret_arn: str | None = None
-    aws_conn_id: str | None = "aws_default"
+    aws_conn_id: str = DATA_API.conn_id
     region_name: str | None = None
     keep_alive_seconds: int = 60
 
@@ -100,7 +101,7 @@ class DataApiTarget:
             workgroup_name=workgroup,
             db_user=connection.login if cluster and not secret_arn else None,
             secret_arn=secret_arn,
-            aws_conn_id=extra.get("aws_conn_id", "aws_default"),
+            aws_conn_id=extra.get("aws_conn_id", DATA_API.conn_id),
             region_name=extra.get("region"),
             keep_alive_seconds=keep_alive,
         )
@@ -118,6 +119,9 @@ class DataApiTarget:
         return {name: value for name, value in parameters.items() if value is not None}
 
     def hook(self) -> RedshiftDataHook:
+        """The provider's hook, as the Data API caller (refused, saying why, if its connection
+        is missing: the provider would fall back to whatever credentials the worker has)."""
+        DATA_API.connection(self.aws_conn_id)
         return RedshiftDataHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
 
 
@@ -258,10 +262,18 @@ def named_parameters(sql: str, parameters) -> tuple[str, list[dict[str, str]]]:
             text += "NULL"
         else:
             name = f"p{len(named) + 1}"
-            named.append({"name": name, "value": str(value)})
+            named.append({"name": name, "value": _text(value)})
             text += f":{name}"
         text += piece
     return text, named
+
+
+def _text(value) -> str:
+    """A parameter's value as the Data API takes it: text, booleans as ``true``/``false`` (as
+    the Data API guide writes them; Python's ``str`` would send ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _value(field: dict[str, Any], column: dict[str, Any]) -> Any:

@@ -5,9 +5,12 @@ per conf, in this process, with every ``redshift-serverless`` client the AWS hoo
 by one stubbed client. The stub answers, in order, the calls a real warehouse's life takes
 (create, create again, status, pause, delete, delete again, status), and checks each call's
 name and parameters: botocore validates them, and the responses, against the service model.
-IAM, EC2 and STS are moto's server, through the ``aws_default`` connection as usual. It prints
-one JSON line: the runs' states, and the calls the stub still expected (none, if all went as
-the script says).
+IAM and EC2 are moto's server with IAM enforced, through the ``aws_admin`` connection as usual.
+moto cannot check the Serverless calls against the admin identity's policy, so this does: every
+operation the script expects, as its IAM action, and the COPY role handed to the namespace
+(``iam:PassRole`` to Redshift Serverless). It prints one JSON line: the runs' states, the calls
+the stub still expected (none, if all went as the script says), and the actions the admin
+policy would refuse (none).
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ def main() -> None:
     stub = Stubber(client)
     admin = BaseHook.get_connection("redshift_admin")
     script(stub, admin.login, admin.password)
+    refused = refused_by_admin_policy([call["operation_name"] for call in stub._queue])
     stub.activate()
     serverless.POLL_SECONDS = 0
     real_conn = AwsBaseHook.conn
@@ -135,7 +139,21 @@ def main() -> None:
             )
             states.append(run.state)
     pending = len(stub._queue)
-    print(json.dumps({"states": states, "calls_not_made": pending}))
+    print(json.dumps({"states": states, "calls_not_made": pending, "refused": refused}))
+
+
+def refused_by_admin_policy(operations: list[str]) -> list[str]:
+    """The actions among ``operations`` (and the PassRole CreateNamespace implies) that the
+    admin identity's policy does not allow."""
+    from sparkify.aws_identities import policy_document
+
+    from tests.support.policy_check import allows
+
+    policy = policy_document("admin-policy.json")
+    actions = [(f"redshift-serverless:{operation}", "*", None) for operation in operations]
+    passed_to = {"iam:PassedToService": "redshift-serverless.amazonaws.com"}
+    actions.append(("iam:PassRole", ROLE_ARN, passed_to))
+    return sorted({a for a, r, c in actions if not allows(policy, a, r, c)})
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dataclasses import replace
 from airflow.sdk import Context
 
 from sparkify import clock, lineage, staging_retention
+from sparkify.aws_identities import COPY_ROLE, WORKERS
 from sparkify.copy_options import JSON_AUTO, CopyOptions
 from sparkify.copying import CopyTarget, copy_backend
 from sparkify.errors import PipelineConfigError
@@ -43,6 +44,9 @@ class StageToRedshiftOperator(WarehouseOperator):
     :param source_url: the data root, ``s3://bucket[/path]`` or ``file:///abs/path``. Templated.
     :param columns: target columns, in JSONPaths order; default: every column of the table but
         ``source_column``.
+    :param aws_conn_id: the workers' identity, which lists and reads the source (S3 roots).
+    :param copy_role_conn_id: on Redshift, the connection naming the IAM role Redshift assumes
+        for COPY (extra ``role_arn``) and the bucket's region (``region_name``).
     :param retention_days: with ``source_column`` and ``skip_unchanged``: delete the rows of
         objects no run has staged or kept for this many days (at least 1; see
         ``staging_retention``). Templated, so a Variable can set it.
@@ -67,7 +71,8 @@ class StageToRedshiftOperator(WarehouseOperator):
         source_column: str | None = None,
         skip_unchanged: bool = False,
         retention_days: int | str | None = None,
-        aws_conn_id: str | None = "aws_default",
+        aws_conn_id: str | None = WORKERS.conn_id,
+        copy_role_conn_id: str = COPY_ROLE.conn_id,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -94,6 +99,7 @@ class StageToRedshiftOperator(WarehouseOperator):
         self.skip_unchanged = skip_unchanged
         self.retention_days = retention_days
         self.aws_conn_id = aws_conn_id
+        self.copy_role_conn_id = copy_role_conn_id
         self.rows_staged: int | None = None  # set by execute, for lineage
 
     def execute(self, context: Context) -> int:
@@ -118,8 +124,8 @@ class StageToRedshiftOperator(WarehouseOperator):
                 if self.source_column:
                     selection = selection.only([o for s in changed for o in s.objects])
                 self._delete_replaced_rows(cursor, target, selection)
-                backend = copy_backend(self.warehouse.dialect)
-                rows = backend.copy_objects(cursor, target, selection, options)
+                copy_objects = copy_backend(self.warehouse.dialect, self.copy_role_conn_id)
+                rows = copy_objects(cursor, target, selection, options)
                 if self.skip_unchanged:
                     for source in changed:
                         loaded = rows if len(changed) == 1 else records.rows_from(source)

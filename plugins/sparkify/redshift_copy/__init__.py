@@ -32,8 +32,13 @@ __all__ = ["RedshiftCopyError", "RedshiftLoadError", "copy_objects", "mask_crede
 log = logging.getLogger(__name__)
 
 
-def copy_objects(cursor, target: CopyTarget, selection: Selection, options: CopyOptions) -> int:
-    """COPY the selected objects from S3 into the target; return the rows Redshift loaded."""
+def copy_objects(
+    cursor, target: CopyTarget, selection: Selection, options: CopyOptions, copy_role_conn_id: str
+) -> int:
+    """COPY the selected objects from S3 into the target; return the rows Redshift loaded.
+
+    Redshift reads them as the IAM role of connection ``copy_role_conn_id``.
+    """
     root = selection.root
     if not root.url.startswith("s3://"):
         raise PipelineConfigError("Redshift COPY reads from S3: source_url must be s3://")
@@ -55,7 +60,7 @@ def copy_objects(cursor, target: CopyTarget, selection: Selection, options: Copy
                     "move them away or rename the key"
                 )
         loads = [(o.url, o.key, o.size) for o in selection.objects]
-    credentials, region = copy_access(root.conn_id)
+    credentials, region = copy_access(copy_role_conn_id)
     jsonpaths = root.object(options.jsonpaths_key).url if options.jsonpaths_key else None
     names = [c.name for c in target.columns]
     rows = 0

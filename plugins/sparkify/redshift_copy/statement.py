@@ -1,7 +1,7 @@
 """Build and run Redshift's server-side ``COPY ... FROM 's3://...'`` for a stage.
 
-Credentials come from the aws connection, in this order: the IAM role in its extra
-``role_arn``; else the access key, secret and session token the connection resolves to. The
+Credentials come from the COPY role's connection (``aws_redshift_copy``): the IAM role in its
+extra ``role_arn``; else the access key, secret and session token the connection holds. The
 statement carries them, so it is never logged or raised as is: every credential is registered
 with Airflow's secrets masker, logs get ``mask_credentials``' form, and a failed COPY is
 re-raised with a masked message and without the driver's original exception attached, naming
@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from airflow.sdk.log import mask_secret
 
+from sparkify.aws_identities import COPY_ROLE
 from sparkify.copy_options import CopyOptions
-from sparkify.errors import SourceDataError
+from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.identifiers import quote_identifier
 from sparkify.masking import mask_credentials
-from sparkify.redshift_copy.load_errors import recorded_load_errors
+from sparkify.redshift_copy.load_errors import copy_started, recorded_load_errors
 
 
 def _literal(text: str) -> str:
@@ -49,19 +50,28 @@ class CopyCredentials:
         return clause
 
 
-def copy_access(aws_conn_id: str) -> tuple[CopyCredentials, str | None]:
-    """The COPY credentials an aws connection stands for, and its region (or None).
+def copy_access(conn_id: str = COPY_ROLE.conn_id) -> tuple[CopyCredentials, str | None]:
+    """The COPY credentials connection ``conn_id`` stands for, and its region (or None).
 
-    A role is passed to Redshift as is (Redshift assumes it), so nothing here calls AWS; keys
-    are resolved by the provider's hook, which needs no call for static keys either.
+    The COPY role's connection (``aws_redshift_copy``) carries the role Redshift assumes in
+    extra ``role_arn``, passed to Redshift as is: nothing here calls AWS, and nothing in Airflow
+    acts as the role. A connection with keys instead gives them to COPY (resolved by the
+    provider's hook, which needs no call for static keys); one with neither is refused rather
+    than handing COPY whatever credentials the worker happens to have.
     """
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
-    hook = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="sts")
+    connection = COPY_ROLE.connection(conn_id)
+    hook = AwsBaseHook(aws_conn_id=conn_id, client_type="sts")
     region = hook.region_name
     role_arn = hook.conn_config.extra_config.get("role_arn")
     if role_arn:
         return CopyCredentials(iam_role=role_arn), region
+    if not (connection.login or hook.conn_config.extra_config.get("aws_access_key_id")):
+        raise PipelineConfigError(
+            f"connection {conn_id!r} names no IAM role for COPY: set extra role_arn to the role "
+            "Redshift assumes to read the source (include/iam/copy-role-policy.json)"
+        )
     frozen = hook.get_credentials()
     for secret in (frozen.access_key, frozen.secret_key, frozen.token):
         if secret:
@@ -125,18 +135,19 @@ def run_copy(cursor, statement: str) -> int:
     the error names each one (file, line, column, reason, value); anything else, a connection
     that dropped included, is a RedshiftCopyError that Airflow retries.
     """
+    started = copy_started(cursor)
     try:
         cursor.execute(statement)
     except Exception as exc:
-        raise _copy_failure(cursor, statement, exc) from None
+        raise _copy_failure(cursor, statement, exc, started) from None
     cursor.execute("SELECT pg_last_copy_count()")
     return cursor.fetchone()[0]
 
 
-def _copy_failure(cursor, statement: str, exc: Exception) -> Exception:
+def _copy_failure(cursor, statement: str, exc: Exception, started) -> Exception:
     said = mask_credentials(str(exc))
     try:
-        rejected = recorded_load_errors(cursor.connection)
+        rejected = recorded_load_errors(cursor.connection, started)
     except Exception as lookup:  # noqa: BLE001 - the session is gone: nothing more to learn
         said += f"\n(the load errors could not be read: {mask_credentials(str(lookup))})"
         rejected = []

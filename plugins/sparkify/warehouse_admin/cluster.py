@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkify.warehouse_admin import is_ours
+from sparkify.warehouse_admin.names import is_ours
 
 
 def describe(redshift, cluster_id: str) -> dict | None:

@@ -1,85 +1,50 @@
-"""The IAM role for COPY: read-only access to the source bucket, nothing else.
+"""The IAM role for COPY: Redshift alone may assume it, to read the source bucket and no more.
 
-Redshift assumes it to read the objects; the Airflow workers assume it too, through connection
-``aws_default``, to list and check the objects before each COPY. So it trusts two principals:
-the Redshift service, and the identity the admin DAG runs as.
+Its trust and permission policies are the repository's own (include/iam/copy-role-trust.json
+and copy-role-policy.json, the bucket filled in). Nothing in Airflow assumes it: the workers
+list the bucket as themselves (connection ``aws_default``), and the pipeline only hands the
+role's ARN to Redshift (connection ``aws_redshift_copy``). Its name ends with ``-s3-read``,
+the only roles the admin identity may manage.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
-from sparkify.warehouse_admin import TAGS, is_ours
+from sparkify.aws_identities import policy_document
+from sparkify.warehouse_admin.names import TAGS, is_ours
 
 log = logging.getLogger(__name__)
 
 POLICY_NAME = "read-source-bucket"
 
 
-def principal_of(caller_arn: str) -> str:
-    """The IAM principal behind an STS caller ARN: an assumed-role session is its role."""
-    if ":assumed-role/" in caller_arn:
-        account = caller_arn.split(":")[4]
-        role = caller_arn.split(":assumed-role/")[1].split("/")[0]
-        return f"arn:aws:iam::{account}:role/{role}"
-    return caller_arn
-
-
-def trust_policy(workers: str) -> str:
-    """The Redshift service and the workers' principal may assume the role; nobody else."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "redshift.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                },
-                {"Effect": "Allow", "Principal": {"AWS": workers}, "Action": "sts:AssumeRole"},
-            ],
-        }
-    )
+def trust_policy() -> str:
+    """Only the Redshift service may assume the role."""
+    return policy_document("copy-role-trust.json")
 
 
 def read_policy(bucket: str) -> str:
     """List the bucket and get its objects: what COPY needs, and no more."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-                    "Resource": f"arn:aws:s3:::{bucket}",
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": "s3:GetObject",
-                    "Resource": f"arn:aws:s3:::{bucket}/*",
-                },
-            ],
-        }
-    )
+    return policy_document("copy-role-policy.json", source_bucket=bucket)
 
 
-def ensure_role(iam, role_name: str, bucket: str, workers: str) -> str:
+def ensure_role(iam, role_name: str, bucket: str) -> str:
     """The role's ARN, made if missing; its policies are (re)set either way."""
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
         if not is_ours(iam.list_role_tags(RoleName=role_name)["Tags"]):
             raise RuntimeError(f"IAM role {role_name} exists and was not made by this DAG")
-        log.info("IAM role %s exists", role_name)
+        log.info("IAM role %s exists", role["Arn"])
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(
             RoleName=role_name,
-            AssumeRolePolicyDocument=trust_policy(workers),
+            AssumeRolePolicyDocument=trust_policy(),
             Description="Lets Redshift COPY read the Sparkify source bucket",
             Tags=TAGS,
         )["Role"]
-        log.info("Created IAM role %s", role_name)
-    iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=trust_policy(workers))
+        log.info("Created IAM role %s", role["Arn"])
+    iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=trust_policy())
     iam.put_role_policy(
         RoleName=role_name, PolicyName=POLICY_NAME, PolicyDocument=read_policy(bucket)
     )

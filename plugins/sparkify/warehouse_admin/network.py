@@ -1,29 +1,19 @@
-"""The security group that opens Redshift's port to one CIDR the user names, and no wider."""
+"""The security group that opens Redshift's port to one CIDR the user names, and no wider.
+
+The CIDR may be IPv4 or IPv6 (EC2 keeps them apart: ``IpRanges`` with ``CidrIp``,
+``Ipv6Ranges`` with ``CidrIpv6``); the group ends with that one range open, whichever kind
+the ranges it had before were.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 
-from sparkify.errors import PipelineConfigError
-from sparkify.warehouse_admin import TAGS, is_ours
+from sparkify.warehouse_admin.form import PORT
+from sparkify.warehouse_admin.names import TAGS, is_ours
 
 log = logging.getLogger(__name__)
-
-PORT = 5439
-
-
-def checked_cidr(cidr: str | None) -> str:
-    """The CIDR in its normal form; there is no default, and 0.0.0.0/0 must be asked for."""
-    if not cidr:
-        raise PipelineConfigError(
-            "allowed_cidr is required to create a warehouse: the address range that may reach "
-            f"port {PORT}, e.g. your own address as 203.0.113.7/32"
-        )
-    try:
-        return str(ipaddress.ip_network(cidr, strict=False))
-    except ValueError as exc:
-        raise PipelineConfigError(f"allowed_cidr {cidr!r} is not a CIDR: {exc}") from None
 
 
 def _find(ec2, name: str) -> dict | None:
@@ -46,30 +36,35 @@ def ensure_security_group(ec2, name: str, cidr: str) -> str:
         raise RuntimeError(f"security group {name} exists and was not made by this DAG")
     group_id = group["GroupId"]
     opened = {
-        r["CidrIp"]
-        for p in group.get("IpPermissions", [])
-        if p.get("FromPort") == PORT
-        for r in p.get("IpRanges", [])
+        opened_range
+        for permission in group.get("IpPermissions", [])
+        if permission.get("FromPort") == PORT
+        for opened_range in _cidrs(permission)
     }
     for stale in opened - {cidr}:
-        ec2.revoke_security_group_ingress(
-            GroupId=group_id, IpProtocol="tcp", FromPort=PORT, ToPort=PORT, CidrIp=stale
-        )
+        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=[_permission(stale)])
         log.info("Closed port %d to %s", PORT, stale)
     if cidr not in opened:
-        ec2.authorize_security_group_ingress(
-            GroupId=group_id,
-            IpPermissions=[
-                {
-                    "IpProtocol": "tcp",
-                    "FromPort": PORT,
-                    "ToPort": PORT,
-                    "IpRanges": [{"CidrIp": cidr, "Description": "Sparkify warehouse clients"}],
-                }
-            ],
-        )
+        ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[_permission(cidr)])
         log.info("Opened port %d to %s", PORT, cidr)
     return group_id
+
+
+def _cidrs(permission: dict) -> list[str]:
+    return [r["CidrIp"] for r in permission.get("IpRanges", [])] + [
+        r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])
+    ]
+
+
+def _permission(cidr: str) -> dict:
+    """Ingress on the port from ``cidr``, in the field its IP version goes in."""
+    permission = {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT}
+    description = "Sparkify warehouse clients"
+    if ipaddress.ip_network(cidr).version == 6:
+        permission["Ipv6Ranges"] = [{"CidrIpv6": cidr, "Description": description}]
+    else:
+        permission["IpRanges"] = [{"CidrIp": cidr, "Description": description}]
+    return permission
 
 
 def delete_security_group(ec2, name: str) -> bool:

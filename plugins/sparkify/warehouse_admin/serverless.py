@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sparkify.warehouse_admin import TAG_KEY, TAG_VALUE
+from sparkify.warehouse_admin.names import TAG_KEY, TAG_VALUE
 
 log = logging.getLogger(__name__)
 
