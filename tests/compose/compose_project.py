@@ -27,6 +27,17 @@ CELERY_FILE = PROJECT / "docker-compose.celery.yaml"
 PROJECT_LABEL = "com.docker.compose.project"
 
 
+def host_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback (its network, Docker's bridges)."""
+    shown = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show", "scope", "global"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line.split()[3].split("/")[0] for line in shown.splitlines()]
+
+
 class ComposeProject:
     def __init__(self, name: str, files: list[Path], ports: dict[str, int]) -> None:
         self.name = name
@@ -105,6 +116,19 @@ class ComposeProject:
             check=True,
         )
         return set(shown.stdout.split())
+
+    def report_page(self, day: str) -> str:
+        """The daily report's page of ``day``, as the reports volume holds it."""
+        page = f"/opt/airflow/reports/{day}/index.html"
+        return self("exec", "-T", "airflow-scheduler", "cat", page).stdout
+
+    def published_ports(self) -> dict[str, int]:
+        """Service -> host port, for every port a running service publishes."""
+        return {
+            name: int(port["published"])
+            for name, service in self.config()["services"].items()
+            for port in service.get("ports", [])
+        }
 
     def leftovers(self) -> dict[str, list[str]]:
         """Containers, networks and volumes of this project still on the engine."""

@@ -1,4 +1,5 @@
-"""The compose files, checked without an engine: schema, layout, and the seven defects of issue 9.
+"""The compose files, checked without an engine: schema, layout, the seven defects of issue 9,
+and what issue 20 asked of a stack that is safe by default.
 
 ``docker compose config`` resolves them as the engine would (anchors, ``.env``, the Celery
 override), so these checks see what each container really gets. The engine test
@@ -24,11 +25,13 @@ AIRFLOW_COMMANDS = {
     "airflow-dag-processor": "dag-processor",
     "airflow-triggerer": "triggerer",
 }
-SHARED_SECRETS = [
-    "AIRFLOW__API_AUTH__JWT_SECRET",
-    "AIRFLOW__API__SECRET_KEY",
-    "AIRFLOW__CORE__FERNET_KEY",
-]
+# Each Airflow component reads the stack's secrets from the volume airflow-secrets.
+SHARED_SECRETS = {
+    "AIRFLOW__API_AUTH__JWT_SECRET": "jwt_secret",
+    "AIRFLOW__API__SECRET_KEY": "api_secret_key",
+    "AIRFLOW__CORE__FERNET_KEY": "fernet_key",
+}
+SECRET_VARIABLES = ["AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_FERNET_KEY"]
 PROJECT_IMAGE = "sparkify/airflow:local"
 
 
@@ -37,7 +40,7 @@ def resolved(*files: Path) -> dict:
     for path in files:
         command += ["-f", str(path)]
     shown = subprocess.run(
-        [*command, "--profile", "tools", "config", "--format", "json"],
+        [*command, "--profile", "tools", "--profile", "flower", "config", "--format", "json"],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -58,7 +61,7 @@ def airflow_components(services: dict) -> dict[str, dict]:
     return {
         name: service
         for name, service in services.items()
-        if name == "airflow-init" or name.startswith("airflow-") or name == "flower"
+        if (name.startswith("airflow-") and name != "airflow-secrets") or name == "flower"
     }
 
 
@@ -93,26 +96,81 @@ def test_airflow_laid_out_as_the_official_file_does():
 
 
 def test_every_airflow_container_shares_one_jwt_secret_api_key_and_fernet_key(services):
-    """Defect 1: each container made its own, so the api-server rejected the tasks' tokens."""
+    """Defect 1: each container made its own, so the api-server rejected the tasks' tokens.
+    Now each reads the one the stack made, from the volume mounted read-only."""
     components = airflow_components(services)
-    for variable in SHARED_SECRETS:
-        values = {name: s["environment"].get(variable) for name, s in components.items()}
-        assert all(values.values()), values
-        assert len(set(values.values())) == 1, values
+    for variable, name in SHARED_SECRETS.items():
+        for service_name, service in components.items():
+            environment = service["environment"]
+            assert variable not in environment, service_name  # never the value itself
+            assert environment[f"{variable}_CMD"] == f"cat /opt/airflow/secrets/{name}"
+            mounts = {v["target"]: v for v in service["volumes"]}
+            secrets = mounts["/opt/airflow/secrets"]
+            assert (secrets["source"], secrets.get("read_only")) == ("airflow-secrets", True)
 
 
-def test_the_shipped_secrets_say_change_me_and_the_fernet_key_is_valid():
-    settings = dict(
-        line.split("=", 1)
-        for line in (PROJECT / ".env").read_text().splitlines()
-        if line and not line.startswith("#")
-    )
-    from cryptography.fernet import Fernet
+def test_no_secret_is_committed_and_each_stack_makes_its_own(services):
+    """Issue 20: .env held a public JWT secret, so anyone who reached the port could sign an
+    admin's token. Nothing secret is committed; the stack makes its own on the first up."""
+    env_file = (PROJECT / ".env").read_text()
+    for variable in SECRET_VARIABLES:
+        assert not re.search(rf"^\s*{variable}\s*=", env_file, re.M), variable
+        assert variable not in json.dumps(
+            {k: v for k, v in services.items() if k != "airflow-secrets"}
+        )
+    for path in (LOCAL_FILE, CELERY_FILE):
+        assert "change-me" not in path.read_text()
+    maker = services["airflow-secrets"]
+    assert maker["entrypoint"][:3] == ["python", "-m", "tools.compose_secrets"]
+    assert {k: maker["environment"][k] for k in SECRET_VARIABLES} == dict.fromkeys(
+        SECRET_VARIABLES, ""
+    )  # given only if the user sets them
+    for name, service in airflow_components(services).items():
+        if name in ("airflow-init", "flower", "airflow-worker") or "depends_on" not in service:
+            continue
+        assert (
+            "airflow-init" in service["depends_on"] or "airflow-secrets" in (service["depends_on"])
+        ), name
+    init = services["airflow-init"]["depends_on"]["airflow-secrets"]
+    assert init["condition"] == "service_completed_successfully"
 
-    Fernet(settings["AIRFLOW_FERNET_KEY"].encode())
-    assert "change-me" in settings["AIRFLOW_JWT_SECRET"]
-    assert "change-me" in settings["AIRFLOW_API_SECRET_KEY"]
-    assert "CHANGE THEM" in (PROJECT / ".env").read_text()
+
+def test_every_port_is_published_on_loopback_only(services):
+    """Issue 20: the api-server and Flower were published on every interface."""
+    published = {
+        name: service["ports"] for name, service in services.items() if service.get("ports")
+    }
+    assert {"airflow-apiserver", "warehouse", "s3"} <= set(published)
+    for name, ports in published.items():
+        for port in ports:
+            assert port["host_ip"] == "127.0.0.1", (name, port)
+
+
+def test_celery_parallelism_leaves_room_for_every_worker():
+    """Issue 20: parallelism stayed at 4 under Celery, so a second worker added nothing."""
+    celery = resolved(LOCAL_FILE, CELERY_FILE)
+    environment = celery["airflow-scheduler"]["environment"]
+    concurrency = int(environment["AIRFLOW__CELERY__WORKER_CONCURRENCY"])
+    parallelism = int(environment["AIRFLOW__CORE__PARALLELISM"])
+    assert parallelism >= 8 * concurrency  # room for 8 workers
+    assert (
+        int(resolved(LOCAL_FILE)["airflow-scheduler"]["environment"]["AIRFLOW__CORE__PARALLELISM"])
+        == 4
+    )  # one machine, LocalExecutor: as before
+
+
+def test_init_checks_the_migrations_and_reports_outlive_down(services):
+    init = services["airflow-init"]
+    assert "airflow db check-migrations" in " ".join(init["command"])
+    report_url = services["airflow-scheduler"]["environment"]["AIRFLOW_VAR_SPARKIFY_REPORT_URL"]
+    folder = report_url.removeprefix("file://")
+    for name in ("airflow-scheduler", "airflow-worker"):
+        if name in services:
+            mounts = {v["target"]: v for v in services[name]["volumes"]}
+            assert (mounts[folder]["type"], mounts[folder]["source"]) == (
+                "volume",
+                "airflow-reports",
+            ), name
 
 
 def test_every_image_is_pinned_and_can_be_had(services):
@@ -161,7 +219,7 @@ def test_nothing_is_pip_installed_at_start(services):
     for name, service in airflow_components(services).items():
         assert not service["environment"].get("_PIP_ADDITIONAL_REQUIREMENTS"), name
         assert service["image"] == PROJECT_IMAGE, name
-    assert services["airflow-init"]["build"]["context"] == str(PROJECT)
+    assert services["airflow-secrets"]["build"]["context"] == str(PROJECT)
     dockerfile = (PROJECT / "Dockerfile").read_text()
     assert "-r /opt/sparkify/requirements.txt -c /opt/sparkify/requirements.lock" in dockerfile
     assert "requirements-dev" not in dockerfile
@@ -230,3 +288,5 @@ def test_the_backfill_service_follows_a_backfill_on_the_running_stack():
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
     ]
     assert passwords == backfill["environment"]["SPARKIFY_AIRFLOW_PASSWORDS"]
+    # Issue 20: it did not wait for the api-server it talks to.
+    assert backfill["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"

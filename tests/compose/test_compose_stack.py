@@ -14,9 +14,16 @@ the compose file before issue 9:
 7. the UI's default logical date (now) and the scheduled run that unpausing starts succeed,
    on the day file the sample feed keeps writing; so does an hour of November 2018.
 
-The Celery variant runs a six-hour backfill with ``docker compose run --rm backfill`` and its
-tasks must land on at least two workers. Every warehouse is checked against counts computed
-from the sample data, and ``down -v`` must leave no container, network or volume behind.
+And what issue 20 asked of a stack that is safe by default: a token signed with the secret
+the repository once shipped is refused (one signed with the stack's own is accepted); every
+published port answers on loopback and on no other address of the machine; a daily report
+outlives ``down``.
+
+The Celery variant, scaled to three workers, runs a six-hour backfill, six runs at a time,
+with ``docker compose run --rm backfill``: its tasks land on more than one worker, and more of
+them run at once than one worker's slots allow. Every warehouse is checked against counts
+computed from the sample data, and ``down -v`` must leave no container, network or volume
+behind.
 """
 
 from __future__ import annotations
@@ -24,17 +31,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import socket
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
-from tests.compose.compose_project import CELERY_FILE, LOCAL_FILE, ComposeProject
+import jwt
+
+from tests.compose.compose_project import CELERY_FILE, LOCAL_FILE, ComposeProject, host_addresses
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.airflow_api import AirflowApi
 from tools.sample_data import NOVEMBER_2018, SampleApp, write_sample_dataset
 
 DAG_ID = "sparkify_etl"
+REPORT_DAG_ID = "sparkify_daily_report"
+DAY = "2018-11-21"  # the day of the hour the test triggers, and of its report
+# What .env shipped until issue 20: public, so a stack must never accept what it signs.
+PUBLIC_PLACEHOLDER_SECRET = "change-me-jwt-secret-for-local-use-only-0000000000"
 ENDED = ("success", "failed")
 NOTHING_LEFT = {"containers": [], "networks": [], "volumes": []}
 
@@ -81,6 +97,31 @@ def assert_warehouse_matches_the_data(stack: ComposeProject, runs: list[dict], r
     assert expected.songplays > 0
 
 
+def admin_token(secret: str) -> str:
+    """A token for user admin, as the api-server signs them (HS512, audience apache-airflow)."""
+    now = int(time.time())
+    claims = {"sub": "admin", "role": "admin", "aud": "apache-airflow", "iat": now, "nbf": now}
+    return jwt.encode({**claims, "exp": now + 600}, secret, algorithm="HS512")
+
+
+def status_with_token(stack: ComposeProject, token: str) -> int:
+    url = f"http://127.0.0.1:{stack.ports['SPARKIFY_API_PORT']}/api/v2/connections"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def answers(address: str, port: int) -> bool:
+    try:
+        socket.create_connection((address, port), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
 def november_objects(listing: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
     return {k: v for k, v in listing.items() if not k.startswith("log_data/") or "/2018/11/" in k}
 
@@ -102,6 +143,20 @@ def test_compose_up_runs_the_pipeline_and_comes_back_after_down_and_up(compose_p
     }
     assert november_objects(seeded) == november
 
+    # Issue 20: a token signed with the public placeholder is refused; the stack's own secret,
+    # made on this first up, signs one that is accepted (so the refusal means something).
+    assert status_with_token(stack, admin_token(PUBLIC_PLACEHOLDER_SECRET)) in (401, 403)
+    own = stack("exec", "-T", "airflow-apiserver", "cat", "/opt/airflow/secrets/jwt_secret")
+    assert status_with_token(stack, admin_token(own.stdout.strip())) == 200
+    # ... and every published port answers on loopback, and on no other address of the machine.
+    published = stack.published_ports()
+    assert {"airflow-apiserver", "warehouse", "s3"} <= set(published), published
+    elsewhere = host_addresses()
+    assert elsewhere, "no address but loopback to try"
+    for service, port in published.items():
+        assert answers("127.0.0.1", port), service
+        assert [a for a in elsewhere if answers(a, port)] == [], service
+
     api = stack.api()  # 1..3
     password = stack.password()
     api.wait_for_dag(DAG_ID)
@@ -121,6 +176,17 @@ def test_compose_up_runs_the_pipeline_and_comes_back_after_down_and_up(compose_p
     events = len(day_file.read_text().splitlines())
     assert f"Staged {events} row(s) into staging_events" in json.dumps(log)
 
+    # The daily report of that day, triggered by its partition key, onto the reports volume.
+    api.unpause(REPORT_DAG_ID)
+    report = api.call(
+        "POST", f"/dags/{REPORT_DAG_ID}/dagRuns", {"logical_date": None, "partition_key": DAY}
+    )
+    assert api.wait_for_runs(REPORT_DAG_ID, [report["dag_run_id"]]) == {
+        report["dag_run_id"]: "success"
+    }
+    page = stack.report_page(DAY)
+    assert "<html" in page and DAY in page
+
     # 4: down and up again: same data in S3 (moto restarts empty; the feed seeds it again), the
     # same warehouse, the same password, and the next run loads on top.
     before = stack.warehouse().snapshot(WAREHOUSE_TABLES)
@@ -130,6 +196,9 @@ def test_compose_up_runs_the_pipeline_and_comes_back_after_down_and_up(compose_p
     assert november_objects(stack.s3_listing()) == november
     assert stack.warehouse().snapshot(WAREHOUSE_TABLES) == before
     assert stack.password() == password
+    assert stack.report_page(DAY) == page  # issue 20: reports on S3's stand-in were lost
+    kept = stack("exec", "-T", "airflow-apiserver", "cat", "/opt/airflow/secrets/jwt_secret")
+    assert kept.stdout == own.stdout  # the same secrets after down and up
     api = stack.api()
     api.trigger(DAG_ID, "2018-11-22T20:00:00Z")
     runs = all_runs_ended(api)
@@ -140,35 +209,56 @@ def test_compose_up_runs_the_pipeline_and_comes_back_after_down_and_up(compose_p
     assert stack.leftovers() == NOTHING_LEFT
 
 
-def test_celery_variant_runs_a_backfill_on_two_workers(compose_project, tmp_path):
+def most_at_once(intervals: list[tuple[str, str]]) -> int:
+    """The most of ``intervals`` (ISO start, end) that were open at one moment."""
+    edges = sorted(
+        [(dt.datetime.fromisoformat(start), 1) for start, _ in intervals]
+        + [(dt.datetime.fromisoformat(end), -1) for _, end in intervals]
+    )  # at a tie an end (-1) sorts first: touching is not overlapping
+    open_now = most = 0
+    for _, step in edges:
+        open_now += step
+        most = max(most, open_now)
+    return most
+
+
+def test_celery_variant_scaled_to_three_workers_runs_more_at_once_than_one(
+    compose_project, tmp_path
+):
     stack = compose_project(LOCAL_FILE, CELERY_FILE)
     stack.up()
+    stack("up", "-d", "--wait", "--scale", "airflow-worker=3", timeout=900)  # as documented
     config = stack.config()["services"]
-    assert config["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == (
-        "CeleryExecutor"
-    )
+    environment = config["airflow-scheduler"]["environment"]
+    assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    one_workers_slots = int(environment["AIRFLOW__CELERY__WORKER_CONCURRENCY"])
     workers = stack.container_hostnames("airflow-worker")
-    assert len(workers) >= 2
+    assert len(workers) == 3
 
     api = stack.api()
     api.wait_for_dag(DAG_ID)
     api.unpause(DAG_ID)
     followed = stack(
-        "run", "--rm", "-T", "backfill", "2018-11-20T10:00", "2018-11-20T15:00", timeout=900
-    )
+        "run", "--rm", "-T", "backfill", "2018-11-20T10:00", "2018-11-20T15:00",
+        "--max-active-runs", "6", timeout=900,
+    )  # fmt: skip
     assert "6 runs of sparkify_etl" in followed.stdout
     assert followed.stdout.rstrip().endswith("all 6 runs succeeded."), followed.stdout
 
     runs = all_runs_ended(api)
     backfilled = [r for r in runs if r["run_type"] == "backfill"]
     assert len(backfilled) == 6
-    ran_on = set()
+    ran_on, intervals = set(), []
     for run in backfilled:
         path = f"/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run['dag_run_id'])}/taskInstances"
         for task in api.call("GET", path)["task_instances"]:
             if task["operator"] != "EmptyOperator":
                 ran_on.add(task["hostname"])
+                intervals.append((task["start_date"], task["end_date"]))
     assert ran_on <= workers and len(ran_on) >= 2, (ran_on, workers)
+    # More tasks ran at once than one worker has slots for: the workers added throughput
+    # (with the base file's parallelism of 4, the scheduler would never run more than 4).
+    assert most_at_once(intervals) > one_workers_slots, intervals
     assert_warehouse_matches_the_data(stack, runs, tmp_path / "data")
 
     stack("down", "-v")
