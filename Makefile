@@ -17,8 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt requirements.lock
 demo: $(STAMP)
 	$(BIN)/python -m tools.demo
 
+# The suite runs on PYTEST_WORKERS processes side by side (pytest-xdist): most of its time is
+# spent waiting on Airflow, not on the two cores. Tests that share a stack or a module's set-up
+# run on one worker (tests/conftest.py, test_group). PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 3
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

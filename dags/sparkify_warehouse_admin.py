@@ -89,11 +89,11 @@ with DAG(
             "sparkify-warehouse",
             type="string",
             pattern="^[a-z0-9-]+$",
-            maxLength=form.CLUSTER_ID_MAX,
+            maxLength=form.NAME_MAX,
             description="The cluster (or Serverless namespace and workgroup) name: lowercase "
             "letters, digits and hyphens; a cluster's starts with a letter and has no hyphen "
             "at the end or two in a row, a Serverless name has at least 3 characters; at most "
-            "56 characters, so that its COPY role's name fits IAM's 64",
+            f"{form.NAME_MAX} characters, so that its COPY role's name fits IAM's 64",
         ),
         "region": Param("us-west-2", type="string", description="Where the warehouse lives"),
         "node_type": Param("ra3.large", type="string", description="create: the node type"),

@@ -8,6 +8,7 @@ of its own, dropped afterwards.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -94,6 +95,21 @@ def report_dag():
     return bag.dags["sparkify_daily_report"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_object_stores():
+    """Each test sees its own connections through ObjectStoragePath.
+
+    Airflow keeps an ObjectStoragePath's filesystem per connection id for the life of the
+    process. A task runs in a process of its own, so that never outlives a run; a test process
+    runs many, with aws_default pointing at different servers (moto with IAM enforced, and
+    without), so the stores are dropped after each test.
+    """
+    yield
+    store = sys.modules.get("airflow.sdk.io.store")
+    if store is not None:
+        store._STORE_CACHE.clear()
+
+
 @pytest.fixture(scope="session")
 def aws():
     """An AWS account in moto with IAM enforced, and the project's identities in it, each with
@@ -103,3 +119,54 @@ def aws():
 
     with EnforcedMoto() as moto:
         yield make_identities(moto)
+
+
+def test_group(nodeid: str) -> str:
+    """Which tests run on one xdist worker, one after another (``make test`` runs ``-n``).
+
+    Each test file is one group, so its module fixtures are made once. The end-to-end tests
+    that share the package's Airflow stack (tests/e2e, but ``make airflow``'s own) are one
+    group, so the stack is started once. Groups run side by side, each on a worker of its own.
+    """
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/e2e/") and not path.endswith("test_make_airflow.py"):
+        return "tests/e2e"
+    return path
+
+
+# The groups that take longest, longest first (from the durations a run prints, summed per
+# group): they start first, so that no worker is left finishing a long one alone at the end.
+LONGEST_FIRST = [
+    "tests/e2e",
+    "tests/compose/test_compose_stack.py",
+    "tests/test_warehouse_admin.py",
+    "tests/e2e/test_make_airflow.py",
+    "tests/test_bench.py",
+    "tests/test_pipeline_semantics.py",
+    "tests/test_s3_faults.py",
+    "tests/test_dag_runs.py",
+    "tests/test_faults.py",
+    "tests/test_least_privilege.py",
+    "tests/test_lineage.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """The longest groups first; the rest in the order collected."""
+    rank = {group: position for position, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(test_group(item.nodeid), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scope scheduling, with ``test_group`` as the scope, in the order collected (not
+    xdist's, which starts with the groups of most tests). Its ``loadgroup`` mode does not work
+    with pytest 9: it renames ``Node._nodeid``, which pytest 9 no longer reads."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
+
+    class TestGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group(nodeid)
+
+    return TestGroupScheduling(config, log)

@@ -18,16 +18,16 @@ identity, as in AWS, so the AssumeRole is refused. And moto asks ``s3:HeadBucket
 a bucket, which is no IAM action: AWS authorizes HeadBucket as ``s3:ListBucket``, and so does
 this server. Nothing else is changed.
 
-Run as ``python -m tests.support.enforced_moto PORT``; ``EnforcedMoto`` starts and stops it.
+Run as ``python -m tests.support.enforced_moto``: it prints the port it listens on (one the
+system gave it, so two test processes can never pick the same); ``EnforcedMoto`` starts and
+stops it.
 """
 
 from __future__ import annotations
 
-import socket
+import signal
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -68,31 +68,25 @@ def _install_resources() -> None:
 
 
 class EnforcedMoto:
-    """The server on a free loopback port; ``enforce()`` ends the unchecked set-up."""
+    """The server in a process of its own; ``enforce()`` ends the unchecked set-up."""
 
     def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.endpoint = ""
 
     def __enter__(self) -> EnforcedMoto:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.enforced_moto", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            [sys.executable, "-m", "tests.support.enforced_moto"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2):
-                    return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.__exit__(None, None, None)
-                    raise RuntimeError("moto's server did not start") from None
-                time.sleep(0.2)
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"moto's server did not start (it said {port!r})")
+        self.endpoint = f"http://127.0.0.1:{port}"
+        return self
 
     def __exit__(self, *_) -> None:
         self.process.terminate()
@@ -101,6 +95,7 @@ class EnforcedMoto:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.process.stdout.close()
 
     def enforce(self, unchecked: int = 0) -> None:
         """From now on every request but the next ``unchecked`` is authenticated and authorized."""
@@ -118,8 +113,19 @@ class EnforcedMoto:
         self.enforce(unchecked=10**9)
 
 
-if __name__ == "__main__":
+def serve() -> None:
+    """Serve on a port the system picks, say which, and run until terminated."""
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # for sigwait, in every thread started now
     _install_resources()
-    from moto.server import main
+    from moto.server import ThreadedMotoServer
 
-    main(["-H", "127.0.0.1", "-p", sys.argv[1]])
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    print(server.get_host_and_port()[1], flush=True)
+    signal.sigwait(stop)
+    server.stop()
+
+
+if __name__ == "__main__":
+    serve()

@@ -18,6 +18,8 @@ CLUSTER_ID = re.compile(r"[a-z](-?[a-z0-9])*")
 CLUSTER_ID_MAX = 63
 SERVERLESS_NAME = re.compile(r"[a-z0-9-]+")
 SERVERLESS_NAME_LENGTHS = (3, 64)
+# The longest name of either kind whose COPY role's name still fits IAM's limit.
+NAME_MAX = ROLE_NAME_MAX - len(WarehouseNames("").role_name)
 PORT = 5439
 
 
