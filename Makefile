@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock clean redshift-sql redshift-sql-docs airflow backfill bench
+.PHONY: demo test check lint lock clean redshift-sql redshift-sql-docs airflow backfill bench
 
 $(STAMP): requirements.txt requirements-dev.txt requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: $(STAMP)
 PYTEST_WORKERS ?= 3
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The fast tier, for the inner loop: lint, then every test not marked slow (the operators and
+# SQL on PostgreSQL, the COPY stand-in, DAG integrity, the Redshift and AWS checks).
+check: $(STAMP) lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,8 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT
 from tools.local_warehouse import drop_database
+
+pytestmark = pytest.mark.slow  # the benchmark, Airflow stacks included: not in make check
 
 REQUIRED_KEYS = {
     "events",

@@ -15,6 +15,8 @@ from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.smtp_server import html_text, smtp_connection, smtp_server
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 
+pytestmark = pytest.mark.slow  # airflow dags test of whole runs: not in make check
+
 
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory):

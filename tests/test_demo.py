@@ -7,9 +7,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT
 from tests.support.raw_counts import expected_warehouse
 from tools.sample_data import write_sample_dataset
+
+pytestmark = pytest.mark.slow  # the demo end to end: not in make check
 
 
 def test_sample_data_is_deterministic(tmp_path):

@@ -178,6 +178,7 @@ def by_hand_steps() -> list[str]:
     return re.findall(r"^\d+\. (.*?)(?=^\d+\. |\Z)", section, flags=re.M | re.S)
 
 
+@pytest.mark.slow
 def test_following_docs_aws_md_by_hand_the_admin_dag_creates_and_deletes_and_the_dag_stages(
     dag, warehouse, real_data, aws, source, tmp_path, monkeypatch
 ):

@@ -25,6 +25,8 @@ from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_env import AIRFLOW, airflow_environment, migrate_metadata_db
 from tools.local_warehouse import airflow_connection, drop_database, recreate_database
 
+pytestmark = pytest.mark.slow  # airflow dags test of a run, with OpenLineage: not in make check
+
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"  # loads [13:00, 14:00)
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 DAY_FILE = "log_data/2018/11/2018-11-15-events.json"

@@ -6,6 +6,8 @@ import datetime as dt
 import random
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.support.raw_counts import Expected, actual_warehouse, expected_warehouse, read_events
 from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.task_runner import hours_of, run_hour, run_task
@@ -13,6 +15,7 @@ from tools.task_runner import hours_of, run_hour, run_task
 NOVEMBER = [dt.date(2018, 11, 1) + dt.timedelta(days=n) for n in range(30)]
 
 
+@pytest.mark.slow
 def test_all_720_hours_in_random_order_on_two_workers(dag, warehouse, real_data):
     """The acceptance numbers: the whole month, hour by hour, shuffled, two loads at a time."""
     source = real_data.as_uri()

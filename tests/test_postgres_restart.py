@@ -27,6 +27,8 @@ from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.local_warehouse import airflow_connection, recreate_database
 from tools.task_runner import run_task
 
+pytestmark = pytest.mark.slow  # airflow dags test across a server restart: not in make check
+
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"
 

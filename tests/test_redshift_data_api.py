@@ -365,6 +365,7 @@ def make_redshift_sql(connection: dict | str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_make_redshift_sql_lists_both_ways_from_ones_own_driver_connection():
     result = make_redshift_sql(DRIVER)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -376,6 +377,7 @@ def test_make_redshift_sql_lists_both_ways_from_ones_own_driver_connection():
     assert "session 1" in calls and "-- task" not in note
 
 
+@pytest.mark.slow
 def test_make_redshift_sql_lists_both_ways_from_ones_own_data_api_connection():
     result = make_redshift_sql(SERVERLESS)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -386,6 +388,7 @@ def test_make_redshift_sql_lists_both_ways_from_ones_own_data_api_connection():
     assert "-- sparkify_etl over the Redshift Data API" in result.stdout
 
 
+@pytest.mark.slow
 def test_make_redshift_sql_says_which_half_it_skips_and_why():
     """A driver connection whose host is no Redshift endpoint (a tunnel, an alias) names no
     cluster: the Data API half says so and the command still succeeds."""

@@ -194,6 +194,7 @@ print(json.dumps({"run": run.state, "state": ti.state, "try_number": ti.try_numb
 """
 
 
+@pytest.mark.slow
 def test_through_airflow_the_task_fails_once_and_at_once(
     dag, tmp_path, s3_endpoint, real_data, monkeypatch
 ):

@@ -28,6 +28,8 @@ from tests.support.s3_server import aws_connection, empty_bucket, upload_to_buck
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.sample_data import write_sample_dataset
 
+pytestmark = pytest.mark.slow  # airflow dags test with faults, and retries: not in make check
+
 DAY = dt.date(2018, 11, 15)
 HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"

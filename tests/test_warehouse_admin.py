@@ -35,6 +35,8 @@ from tests.support.dags_test import dags_test_of
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW, airflow_environment, migrate_metadata_db
 
+pytestmark = pytest.mark.slow  # a whole airflow dags test per action: not in make check
+
 CLUSTER = "sparkify-admin-test"
 MASTER_PASSWORD = "Master-Pa55word-never-logged"
 CIDR = "203.0.113.7/32"

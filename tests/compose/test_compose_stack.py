@@ -39,12 +39,15 @@ import urllib.request
 from pathlib import Path
 
 import jwt
+import pytest
 
 from tests.compose.compose_project import CELERY_FILE, LOCAL_FILE, ComposeProject, host_addresses
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.airflow_api import AirflowApi
 from tools.sample_data import NOVEMBER_2018, SampleApp, write_sample_dataset
+
+pytestmark = pytest.mark.slow  # a Docker engine and two compose stacks: not in make check
 
 DAG_ID = "sparkify_etl"
 REPORT_DAG_ID = "sparkify_daily_report"

@@ -13,8 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
+
 from tests.e2e.conftest import DAG_ID
 from tests.support.smtp_server import html_text
+
+pytestmark = pytest.mark.slow  # the real Airflow components: not in make check
 
 
 def scheduled_run(api, timeout: float = 180) -> dict:

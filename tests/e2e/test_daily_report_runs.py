@@ -8,11 +8,15 @@ import datetime as dt
 import subprocess
 import time
 
+import pytest
+
 from tests.e2e.conftest import DAG_ID
 from tests.support.raw_counts import expected_day
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW
 from tools.task_runner import hours_of
+
+pytestmark = pytest.mark.slow  # the real Airflow components: not in make check
 
 REPORT_DAG_ID = "sparkify_daily_report"
 DAY = "2018-11-21"

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
 from tests.support.openlineage_schema import event_errors
@@ -23,6 +25,8 @@ from tests.support.smtp_server import html_text
 from tests.support.warehouse_db import WAREHOUSE_TABLES
 from tools.airflow_api import AirflowApi
 from tools.airflow_env import AIRFLOW
+
+pytestmark = pytest.mark.slow  # the real Airflow components: not in make check
 
 
 def test_a_run_triggered_over_the_rest_api_loads_its_hour(stack, real_data, dag):

@@ -30,6 +30,10 @@ from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_api import AirflowApi
 from tools.local_warehouse import database_url, drop_database
 
+pytestmark = (
+    pytest.mark.slow
+)  # the real Airflow components, and a deadline to wait out: not in make check
+
 MANUAL_HOUR = dt.datetime(2018, 11, 27, 9, tzinfo=dt.UTC)  # triggered at 10:00
 
 

@@ -20,6 +20,8 @@ from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tools.local_warehouse import airflow_connection
 from tools.task_runner import run_task
 
+pytestmark = pytest.mark.slow  # the real Airflow components: not in make check
+
 
 @pytest.mark.parametrize(
     "task_id, table, statement, hour",

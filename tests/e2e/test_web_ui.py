@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     ElementNotInteractableException,
@@ -22,6 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.conftest import PROJECT
 from tests.e2e.conftest import DAG_ID, hours
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+
+pytestmark = pytest.mark.slow  # the real Airflow components and a browser: not in make check
 
 ARTIFACTS = PROJECT / "test-artifacts"
 RUN_ID = "triggered_from_the_web_ui"
