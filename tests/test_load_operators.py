@@ -117,9 +117,20 @@ def test_quality_checks_report_every_failure(tables, caplog):
     assert "dim_has_rows" not in message and "four_facts" not in message
 
 
-def test_quality_checks_pass_silently_when_all_hold(tables):
-    checks = [{"name": "two_dims", "sql": "SELECT COUNT(*) FROM dim", "equal_to": 2}]
-    DataQualityOperator(task_id="q", checks=checks).execute({})
+def test_quality_checks_pass_silently_when_all_hold(tables, capfd):
+    """No exception and no warning; each check's value as the table says, and passed."""
+    checks = [
+        {"name": "two_dims", "sql": "SELECT COUNT(*) FROM dim", "equal_to": 2},
+        {"name": "small_amounts", "sql": "SELECT MAX(amount) FROM facts", "leq_to": 40},
+    ]
+    operator = DataQualityOperator(task_id="q", checks=checks)
+    operator.execute({})
+    assert [(value, passed) for value, passed, _ in operator.outcomes] == [(2, True), (40, True)]
+    written = capfd.readouterr()  # the task log, as Airflow's structlog writes it
+    said = [line for line in (written.out + written.err).splitlines() if "data_quality.py" in line]
+    assert any("PASS two_dims: got 2, expected == 2" in line for line in said)
+    assert any("All 2 quality checks passed" in line for line in said)
+    assert [line for line in said if "[warning" in line or "[error" in line] == []
 
 
 @pytest.mark.parametrize(

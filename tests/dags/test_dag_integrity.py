@@ -8,6 +8,8 @@ import os
 import pendulum
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from tests.conftest import PROJECT
+
 EXPECTED_EDGES = {
     "begin": {"create_tables"},
     "create_tables": {"stage_events", "stage_songs"},
@@ -23,8 +25,14 @@ EXPECTED_EDGES = {
 }
 
 
-def test_dag_imports_without_errors(dag):
-    assert dag.dag_id == "sparkify_etl"
+def test_every_dag_file_imports_without_errors():
+    """Parsed afresh, as the dag-processor parses the folder: no file fails, and each of the
+    project's three DAGs is found."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT / "dags"))
+    assert bag.import_errors == {}
+    assert set(bag.dag_ids) == {"sparkify_etl", "sparkify_daily_report", "sparkify_warehouse_admin"}
 
 
 def test_tasks_and_dependencies(dag):
