@@ -14,6 +14,8 @@ TAG_KEY = "created-by"
 TAG_VALUE = "sparkify_warehouse_admin"
 TAGS = [{"Key": TAG_KEY, "Value": TAG_VALUE}]
 ROLE_NAME_MAX = 64  # IAM's limit on a role name (the path is not part of it)
+# The connection whose login and password become the warehouse's admin (master) user.
+MASTER_USER_CONN_ID = "redshift_admin"
 
 
 def is_ours(tags: list[dict] | None) -> bool:

@@ -15,6 +15,7 @@ from airflow.sdk import BaseHook
 
 from sparkify.aws_identities import COPY_ROLE, DATA_API
 from sparkify.warehouse_admin.airflow_connections import put_connection, shadowed_by_environment
+from sparkify.warehouse_admin.names import MASTER_USER_CONN_ID
 
 
 def connection_settings(
@@ -65,9 +66,7 @@ def data_api_connection(
     return json.dumps(connection)
 
 
-def print_and_set(
-    choice: str, settings: dict[str, str], data_api: str, admin_conn_id: str = "redshift_admin"
-) -> None:
+def print_and_set(choice: str, settings: dict[str, str], data_api: str) -> None:
     """Print the connections to set; with ``choice`` ``driver`` or ``data_api``, also set
     ``redshift`` (in that form) and ``aws_redshift_copy`` through Airflow's REST API."""
     for name, value in settings.items():
@@ -82,7 +81,7 @@ def print_and_set(
         return
     if choice == "driver":
         fields = json.loads(settings["AIRFLOW_CONN_REDSHIFT"])
-        fields["password"] = BaseHook.get_connection(admin_conn_id).password
+        fields["password"] = BaseHook.get_connection(MASTER_USER_CONN_ID).password
     else:
         fields = json.loads(data_api)
     copy_role = json.loads(settings[f"AIRFLOW_CONN_{COPY_ROLE.conn_id.upper()}"])
@@ -91,3 +90,29 @@ def print_and_set(
         print(f"Connection {conn_id} {outcome} through the REST API ({choice})")
         if shadowed_by_environment(conn_id):
             print(f"Warning: AIRFLOW_CONN_{conn_id.upper()} is set here and takes precedence")
+
+
+def for_cluster(described: dict, role_arn: str, params) -> tuple[dict[str, str], str]:
+    """The connections for a cluster, from its description: (driver ones, Data API one)."""
+    endpoint, database, login = (
+        described["Endpoint"],
+        described["DBName"],
+        described["MasterUsername"],
+    )
+    settings = connection_settings(
+        endpoint["Address"], endpoint["Port"], database, login, role_arn, params["source_region"]
+    )
+    data_api = data_api_connection(
+        database, params["region"], cluster_id=params["cluster_id"], login=login
+    )
+    return settings, data_api
+
+
+def for_workgroup(group: dict, login: str, role_arn: str, params) -> tuple[dict[str, str], str]:
+    """The connections for a Serverless workgroup (database ``dev``): (driver ones, Data API)."""
+    endpoint = group["endpoint"]
+    settings = connection_settings(
+        endpoint["address"], endpoint["port"], "dev", login, role_arn, params["source_region"]
+    )
+    data_api = data_api_connection("dev", params["region"], workgroup=params["cluster_id"])
+    return settings, data_api
