@@ -22,8 +22,6 @@ from sparkify.assets import warehouse_asset
 from sparkify.operators import DailyReportOperator, LoadFactOperator, WarehouseSqlOperator
 
 INCLUDE = Path(__file__).resolve().parents[1] / "include"
-WAREHOUSE_CONN_ID = "redshift"
-AWS_CONN_ID = "aws_default"
 REPORT_URL = "{{ var.value.get('sparkify_report_url', 'file:///tmp/sparkify-reports') }}"
 REPORT_TABLES = ["daily_plays", "daily_plays_by_hour", "daily_top_songs", "daily_top_artists"]
 
@@ -65,7 +63,6 @@ with DAG(
 ) as dag:
     create_report_tables = WarehouseSqlOperator(
         task_id="create_report_tables",
-        redshift_conn_id=WAREHOUSE_CONN_ID,
         sql="create_report_tables.sql",
         doc_md="Creates the report's tables if they do not exist yet.",
     )
@@ -77,7 +74,6 @@ with DAG(
             outlets=[warehouse_asset(table)],
             sql=f"{table}.sql",
             interval_column="report_date",
-            redshift_conn_id=WAREHOUSE_CONN_ID,
             doc_md=f"Replaces the day's rows of `{table}` (`include/sql/report/{table}.sql`).",
         )
         for table in REPORT_TABLES
@@ -86,8 +82,6 @@ with DAG(
     write_report = DailyReportOperator(
         task_id="write_report",
         report_url=REPORT_URL,
-        aws_conn_id=AWS_CONN_ID,
-        redshift_conn_id=WAREHOUSE_CONN_ID,
         doc_md="Writes the day's page and chart under Variable `sparkify_report_url`, with the "
         "quality checks that failed in the day's hours.",
     )

@@ -3,9 +3,9 @@
 Each run owns its data interval [data_interval_start, data_interval_end): it stages that day's
 event file and the song catalogue, replaces the interval's songplays, upserts the dimensions
 and checks the result. Runs may repeat, run out of order or in parallel; the warehouse ends the
-same. Configuration comes from Airflow only: connection ``redshift`` (type redshift or
-postgres), connection ``aws_default`` (the workers' identity, for S3), on Redshift connection
-``aws_redshift_copy`` (the IAM role COPY runs as), Variable ``sparkify_source_url``.
+same. Configuration comes from Airflow only, under the operators' default ids: connection
+``redshift`` (type redshift or postgres), ``aws_default`` (the workers' identity, for S3), on
+Redshift ``aws_redshift_copy`` (the IAM role COPY runs as); Variable ``sparkify_source_url``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference, ch
 from airflow.timetables.interval import CronDataIntervalTimetable
 from sparkify.alerts import LateLoadEmail, alert_recipients, failure_callbacks, load_deadline
 from sparkify.assets import warehouse_asset
-from sparkify.layout import LOG_JSONPATHS_KEY, SONG_DATA_PREFIX
 from sparkify.operators import (
     DataQualityOperator,
     LoadDimensionOperator,
@@ -27,10 +26,9 @@ from sparkify.operators import (
     StageToRedshiftOperator,
     WarehouseSqlOperator,
 )
+from sparkify.staging.layout import LOG_JSONPATHS_KEY, SONG_DATA_PREFIX
 
 INCLUDE = Path(__file__).resolve().parents[1] / "include"
-WAREHOUSE_CONN_ID = "redshift"
-AWS_CONN_ID = "aws_default"
 SOURCE_URL = "{{ var.value.sparkify_source_url }}"
 # Days a staged day file is kept after the last run that used it (Variable, default 7).
 STAGING_RETENTION_DAYS = "{{ var.value.get('sparkify_staging_retention_days', 7) }}"
@@ -92,7 +90,6 @@ with DAG(
 
     create_tables = WarehouseSqlOperator(
         task_id="create_tables",
-        redshift_conn_id=WAREHOUSE_CONN_ID,
         sql="create_tables.sql",
         doc_md="Creates the staging, fact and dimension tables if they do not exist yet "
         "(`include/sql/create_tables.sql`).",
@@ -109,8 +106,6 @@ with DAG(
         source_column="source_key",
         skip_unchanged=True,
         retention_days=STAGING_RETENTION_DAYS,
-        redshift_conn_id=WAREHOUSE_CONN_ID,
-        aws_conn_id=AWS_CONN_ID,
         doc_md="Copies the day file holding this hour's events into `staging_events`, "
         "mapped by `log_json_path.json`, `ts` read as epoch milliseconds. Replaces only the "
         "rows earlier loads took from the same file, and keeps them when the file is the one "
@@ -131,8 +126,6 @@ with DAG(
         blanks_as_null=True,
         empty_as_null=True,
         skip_unchanged=True,
-        redshift_conn_id=WAREHOUSE_CONN_ID,
-        aws_conn_id=AWS_CONN_ID,
         doc_md="Copies the song catalogue (every object under `song_data/`) into "
         "`staging_songs`, keys matched to column names ('auto'); empty strings become NULL. "
         "Skipped when the listing (keys, sizes, ETags) is the one already staged.",
@@ -146,7 +139,6 @@ with DAG(
         interval_column="start_time",
         history_table="loaded_intervals",
         hourly_partitions=True,
-        redshift_conn_id=WAREHOUSE_CONN_ID,
         doc_md="Replaces this hour's `songplays`: one row per NextSong event, matched to the "
         "catalogue on title, artist and duration (NULL song when nothing matches). Records the "
         "hour in `loaded_intervals`; its Asset event carries the hour as partition key, and "
@@ -162,7 +154,6 @@ with DAG(
             sql=f"{table}.sql",
             mode="upsert",
             key_columns=[key],
-            redshift_conn_id=WAREHOUSE_CONN_ID,
             doc_md=doc,
         )
         for name, table, key, doc in [
@@ -188,7 +179,6 @@ with DAG(
         task_id="run_quality_checks",
         checks=yaml.safe_load((INCLUDE / "quality_checks.yml").read_text()),
         history_table="quality_results",
-        redshift_conn_id=WAREHOUSE_CONN_ID,
         doc_md="Runs the checks in `include/quality_checks.yml` (row counts against staging, "
         "NOT NULL and unique keys, songplays whose user or time is missing), records each "
         "result for the hour in `quality_results`, and fails listing every check that did not "

@@ -11,10 +11,11 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from sparkify.errors import SourceDataError
 
+from tests.support.shared_values import HOUR
 from tools.task_runner import run_hour, run_task
 
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
-GOOD_HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
+GOOD_HOUR = HOUR
 NEXT_HOUR = GOOD_HOUR + dt.timedelta(hours=1)
 
 

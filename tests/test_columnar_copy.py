@@ -13,22 +13,11 @@ import json
 
 import psycopg
 import pytest
-import sparkify.postgres_copy.columnar as columnar_copy
-from sparkify.copy_options import CopyOptions
-from sparkify.table_columns import read_table_columns
+import sparkify.staging.postgres_copy.columnar as columnar_copy
+from sparkify.staging.copy_options import CopyOptions
+from sparkify.staging.table_columns import read_table_columns
 
-from tests.support.copy_paths import count_fast_path_rows, stage_day_file
-
-TABLE_DDL = """
-CREATE TABLE target (
-    id          INTEGER NOT NULL,
-    name        VARCHAR(8),
-    score       DOUBLE PRECISION,
-    active      BOOLEAN,
-    seen_at     TIMESTAMP,
-    source_key  VARCHAR(256)
-)
-"""
+from tests.support.copy_paths import TABLE_DDL, count_fast_path_rows, stage_day_file
 
 
 def line(**fields) -> str:

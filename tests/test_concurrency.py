@@ -19,9 +19,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.shared_values import HOUR
 from tools.task_runner import run_hour, run_task
-
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 
 
 def together(*calls):

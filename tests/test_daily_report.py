@@ -179,8 +179,10 @@ def test_each_report_task_names_what_it_read_and_wrote_for_lineage(
     task.execute(context)
     reports = tmp_path / "reports"
     sql = PROJECT / "include/sql/report"
-    named = {f.stem: set(re.findall(r"table\('(\w+)'\)", f.read_text())) for f in sql.iterdir()}
+    named = {f.stem: set(re.findall(r"table\('(\w+)'\)", f.read_text())) for f in sql.glob("*.sql")}
+    page = [set(re.findall(r"table\('(\w+)'\)", f.read_text())) for f in sql.glob("page/*.sql")]
     page_reads = {"daily_plays", "daily_plays_by_hour", "daily_top_songs", "daily_top_artists"}
+    assert set.union(*page) == page_reads | {"quality_results"}
     expected = {
         "create_report_tables": (set(), named["create_report_tables"]),
         **{f"build_{table}": (named[table], {table}) for table in named["create_report_tables"]},

@@ -28,6 +28,7 @@ from tests.support.faults import (
     terminate_backend,
 )
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.shared_values import HOUR
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.sample_data import write_sample_dataset
 from tools.task_runner import run_task
@@ -35,7 +36,6 @@ from tools.task_runner import run_task
 pytestmark = pytest.mark.slow  # airflow dags test with faults, and retries: not in make check
 
 DAY = dt.date(2018, 11, 15)
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"  # by hand: the hour that ends here
 
 

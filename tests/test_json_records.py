@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sparkify.errors import SourceDataError
-from sparkify.postgres_copy.json_records import iter_json_values
+from sparkify.staging.postgres_copy.json_records import iter_json_values
 
 
 def read(text: str) -> list[tuple[int, object]]:

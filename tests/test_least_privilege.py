@@ -9,7 +9,6 @@ and sent as the workers, are in tests/test_daily_report.py and tests/test_alerts
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
@@ -21,12 +20,12 @@ from tests.conftest import PROJECT
 from tests.support.aws_account import SOURCE_BUCKET, Keys
 from tests.support.dags_test import dags_test_of
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.shared_values import HOUR
 from tools.airflow_env import airflow_environment, migrate_metadata_db
-from tools.redshift_dry_run import record_hour
+from tools.redshift_sql.dry_run import record_hour
 from tools.task_runner import run_hour
 
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 CAN_ASSUME_ROLES = json.dumps(
     {
         "Version": "2012-10-17",

@@ -4,7 +4,6 @@ schemas, and each task names what it read and wrote, with counts from the raw JS
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import subprocess
@@ -21,6 +20,7 @@ from tests.conftest import PROJECT
 from tests.support.dags_test import dags_test
 from tests.support.openlineage_schema import event_errors
 from tests.support.raw_counts import expected_warehouse
+from tests.support.shared_values import HOUR
 from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_env import AIRFLOW, airflow_environment, migrate_metadata_db
 from tools.local_warehouse import airflow_connection, drop_database, recreate_database
@@ -28,7 +28,6 @@ from tools.local_warehouse import airflow_connection, drop_database, recreate_da
 pytestmark = pytest.mark.slow  # airflow dags test of a run, with OpenLineage: not in make check
 
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"  # loads [13:00, 14:00)
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 DAY_FILE = "log_data/2018/11/2018-11-15-events.json"
 CHECKS = yaml.safe_load((PROJECT / "include/quality_checks.yml").read_text())
 

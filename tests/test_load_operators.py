@@ -138,9 +138,9 @@ def test_quality_checks_pass_silently_when_all_hold(tables, capfd):
     [
         ({"sql": "SELECT 1", "equal_to": 1}, "needs a name"),
         ({"name": "x", "equal_to": 1}, "needs its sql"),
-        ({"name": "x", "sql": "SELECT 1"}, "needs exactly one of"),
-        ({"name": "x", "sql": "SELECT 1", "equal_to": 1, "less_than": 2}, "exactly one of"),
-        ({"name": "x", "sql": "SELECT 1", "equals": 1}, "exactly one of"),
+        ({"name": "x", "sql": "SELECT 1"}, "'x': needs a comparison"),
+        ({"name": "x", "sql": "SELECT 1", "equal_to": 1, "less_than": 2}, "cannot be combined"),
+        ({"name": "x", "sql": "SELECT 1", "equals": 1}, r"'x': has unknown keys \['equals'\]"),
     ],
 )
 def test_quality_check_definitions_are_validated(check, message):
@@ -149,7 +149,7 @@ def test_quality_check_definitions_are_validated(check, message):
 
 
 def test_shipped_checks_are_valid_and_cover_the_required_kinds(dag):
-    names = {c["name"] for c in dag.get_task("run_quality_checks").checks}
+    names = {c.name for c in dag.get_task("run_quality_checks").checks}
     assert {
         "songplays_match_staged_plays",
         "songplays_keys_not_null",

@@ -15,11 +15,11 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from sparkify.errors import PipelineConfigError
 
+from tests.support.shared_values import HOUR
 from tools.sample_data import write_sample_dataset
 from tools.task_runner import run_hour, run_task
 
 DAY = dt.date(2018, 11, 15)
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
 MIDNIGHT_MS = int(dt.datetime(2018, 11, 15, tzinfo=dt.UTC).timestamp() * 1000)
 DAY_MS = 24 * 3600 * 1000

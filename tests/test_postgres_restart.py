@@ -12,7 +12,6 @@ partial load.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import subprocess
 import warnings
 
@@ -22,6 +21,7 @@ import pytest
 from tests.support.dags_test import dags_test, task_tries
 from tests.support.faults import HOUR_COUNTS, IntervalReader, SlowStatement, WhenRunning
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
+from tests.support.shared_values import HOUR
 from tests.support.warehouse_db import WarehouseDb
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.local_warehouse import airflow_connection, recreate_database
@@ -29,7 +29,6 @@ from tools.task_runner import run_task
 
 pytestmark = pytest.mark.slow  # airflow dags test across a server restart: not in make check
 
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"
 
 

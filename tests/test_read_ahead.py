@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sparkify.postgres_copy.read_ahead import read_ahead
+from sparkify.staging.postgres_copy.read_ahead import read_ahead
 
 
 def test_yields_every_item_in_order():

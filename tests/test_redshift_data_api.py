@@ -1,20 +1,18 @@
 """The pipeline over the Redshift Data API, provisioned and Serverless, without AWS.
 
-The Data API's client is a recording stand-in (tools/redshift_data_recording.py) that checks
+The Data API's client is a recording stand-in (tools/redshift_sql/data_api_recording.py) that checks
 every call, and each of its own answers, against botocore's service model, keeps a session's
 transaction and temporary tables across calls, and runs each session's statements on the
-recording Redshift of tools/redshift_recording.py. What is checked is what would be sent: the
+recording Redshift of tools/redshift_sql/recording.py. What is checked is what would be sent: the
 same statements as over the driver, in the same transactions, each task in one session.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import sqlglot
@@ -22,8 +20,8 @@ from airflow.models.connection import Connection
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from sparkify.aws_identities import policy_document
 from sparkify.errors import PipelineConfigError
-from sparkify.redshift_copy import RedshiftLoadError
-from sparkify.redshift_data_api import (
+from sparkify.staging.redshift_copy.statement import RedshiftLoadError
+from sparkify.warehouse.data_api import (
     DataApiConnection,
     DataApiStatementError,
     DataApiTarget,
@@ -31,16 +29,16 @@ from sparkify.redshift_data_api import (
 )
 
 from tests.conftest import PROJECT
+from tests.support.dry_run import redshift_sql_output
 from tests.support.policy_check import allows
 from tests.support.s3_server import aws_connection
-from tools.redshift_data_recording import recording_data_api
-from tools.redshift_dry_run import assume_objects_exist, record_hour
-from tools.redshift_recording import Recording, columns_from_ddl
+from tests.support.shared_values import HOUR, REDSHIFT_DRIVER, ROLE_ARN
+from tools.redshift_sql.data_api_recording import recording_data_api
+from tools.redshift_sql.dry_run import assume_objects_exist, record_hour
+from tools.redshift_sql.recording import Recording, columns_from_ddl
 from tools.task_runner import render_task, run_task
 
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 SOURCE = "s3://sparkify-data-api"
-ROLE_ARN = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
 AWS_ROLE = json.dumps(
     {"conn_type": "aws", "extra": {"role_arn": ROLE_ARN, "region_name": "us-west-2"}}
 )
@@ -48,14 +46,7 @@ AWS_ROLE = json.dumps(
 DATA_API_CALLER = json.dumps(
     {"conn_type": "aws", "login": "AKIADATAAPICALLER", "password": "not-used"}
 )
-DRIVER = {
-    "conn_type": "redshift",
-    "host": "sparkify.abc123xyz.us-west-2.redshift.amazonaws.com",
-    "port": 5439,
-    "login": "sparkify",
-    "password": "redshift-password-not-sent",
-    "schema": "dev",
-}
+DRIVER = REDSHIFT_DRIVER
 CLUSTER = {
     "conn_type": "redshift",
     "login": "sparkify",
@@ -326,16 +317,7 @@ def test_moto_accepts_the_opening_call_as_sent(s3_endpoint, monkeypatch):
 @pytest.fixture(scope="module")
 def printed_calls() -> str:
     """What ``make redshift-sql`` prints for the Data API, with no connection configured."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.redshift_sql", "--at", "2018-11-15T13:00", "--data-api"],
-        cwd=PROJECT,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return redshift_sql_output("--data-api")
 
 
 def test_make_redshift_sql_prints_the_data_api_calls(printed_calls):

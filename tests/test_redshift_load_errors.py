@@ -1,6 +1,6 @@
 """A COPY that Redshift refuses, without a cluster: errors a person can act on.
 
-The recording Redshift (tools/redshift_recording.py) fails the COPY as Redshift does, with
+The recording Redshift (tools/redshift_sql/recording.py) fails the COPY as Redshift does, with
 "Load into table ... failed. Check 'sys_load_error_detail'", and answers the system views with
 rows shaped as Redshift's. The stage must then fail at once (bad input: no retries), naming the
 object, line, column, reason and value; a COPY that fails for any other reason, or whose
@@ -9,7 +9,6 @@ connection drops, keeps Airflow's retries.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -19,28 +18,18 @@ import pytest
 import sqlglot
 from airflow.sdk.exceptions import AirflowFailException
 from sparkify.errors import SourceDataError
-from sparkify.redshift_copy import RedshiftCopyError, RedshiftLoadError
+from sparkify.staging.redshift_copy.statement import RedshiftCopyError, RedshiftLoadError
 
 from tests.conftest import PROJECT
 from tests.support.s3_server import SECRET_KEY, aws_connection, empty_bucket, upload_to_bucket
+from tests.support.shared_values import HOUR, REDSHIFT_CONNECTION
 from tools.airflow_env import airflow_environment, migrate_metadata_db
-from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
+from tools.redshift_sql.recording import Recording, columns_from_ddl, recording_redshift
 from tools.task_runner import render_task, run_task
 
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 BUCKET = "sparkify-load-errors"
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
 DAY_URL = f"s3://{BUCKET}/{DAY_KEY}"
-REDSHIFT_CONNECTION = json.dumps(
-    {
-        "conn_type": "redshift",
-        "host": "sparkify.abc123xyz.us-west-2.redshift.amazonaws.com",
-        "port": 5439,
-        "login": "sparkify",
-        "password": "redshift-password-not-sent",
-        "schema": "dev",
-    }
-)
 # What SYS_LOAD_ERROR_DETAIL holds of a rejected line, and STL_LOAD_ERRORS beside it.
 REJECTED = (DAY_URL, 17, "ts", "int8", 1207, "Invalid digit, Value 'n', Pos 0, Type: Long")
 STL_ROW = (*REJECTED, "not-a-number")
@@ -179,7 +168,7 @@ def test_a_copy_of_no_rows_from_a_non_empty_object_fails(dag, stage_setup, real_
 
 RUN_THE_DAG = """
 import json, os, sys
-from tools.redshift_recording import Recording, recording_redshift
+from tools.redshift_sql.recording import Recording, recording_redshift
 from airflow.dag_processing.dagbag import DagBag
 import pendulum
 

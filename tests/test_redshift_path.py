@@ -1,7 +1,7 @@
 """The Redshift path, proven without a cluster.
 
 Each hourly run's tasks execute for real against a recording stand-in for the Redshift
-connection (tools/redshift_recording.py). S3 is moto's server holding the real files, listed by
+connection (tools/redshift_sql/recording.py). S3 is moto's server holding the real files, listed by
 the workers (``aws_default``, keys); COPY gets the COPY role's connection
 (``aws_redshift_copy``): a role, or keys. What is checked is exactly what would be sent.
 """
@@ -12,18 +12,17 @@ import datetime as dt
 import json
 import logging
 import re
-import subprocess
-import sys
 import traceback
 
 import pytest
 import sqlglot
 from airflow.sdk.log import redact
 from sparkify.errors import SourceDataError
-from sparkify.redshift_copy import RedshiftCopyError
+from sparkify.staging.redshift_copy.statement import RedshiftCopyError
 from sqlglot import exp
 
 from tests.conftest import PROJECT
+from tests.support.dry_run import redshift_sql_output
 from tests.support.s3_server import (
     ACCESS_KEY,
     SECRET_KEY,
@@ -31,25 +30,14 @@ from tests.support.s3_server import (
     empty_bucket,
     upload_to_bucket,
 )
-from tools.redshift_dry_run import record_hour
-from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
+from tests.support.shared_values import HOUR, REDSHIFT_CONNECTION, ROLE_ARN
+from tools.redshift_sql.dry_run import record_hour
+from tools.redshift_sql.recording import Recording, columns_from_ddl, recording_redshift
 from tools.task_runner import render_partition_task, render_task, run_task
 
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 BUCKET = "sparkify-redshift-test"
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"
-ROLE_ARN = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
 SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLE/session+token=="
-REDSHIFT_CONNECTION = json.dumps(
-    {
-        "conn_type": "redshift",
-        "host": "sparkify.abc123xyz.us-west-2.redshift.amazonaws.com",
-        "port": 5439,
-        "login": "sparkify",
-        "password": "redshift-password-not-sent",
-        "schema": "dev",
-    }
-)
 LOCK = re.compile(r'LOCK "[a-z_]+"')
 
 
@@ -327,16 +315,7 @@ def test_postgres_emulation_and_redshift_copy_load_the_same_columns_the_same_way
 @pytest.fixture(scope="module")
 def printed_hour() -> str:
     """What ``make redshift-sql AT=2018-11-15T13:00`` prints, with no connection configured."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.redshift_sql", "--at", "2018-11-15T13:00"],
-        cwd=PROJECT,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return redshift_sql_output()
 
 
 def test_make_redshift_sql_prints_the_hour_offline(printed_hour):

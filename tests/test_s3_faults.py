@@ -25,13 +25,13 @@ from tests.support.dags_test import dags_test, task_tries
 from tests.support.raw_counts import actual_warehouse, expected_warehouse
 from tests.support.s3_fault_proxy import S3FaultProxy
 from tests.support.s3_server import aws_connection, empty_bucket, upload_to_bucket
+from tests.support.shared_values import HOUR
 from tools.airflow_env import airflow_environment, migrate_metadata_db
 from tools.sample_data import write_sample_dataset
 
 pytestmark = pytest.mark.slow  # airflow dags test with faults, and retries: not in make check
 
 DAY = dt.date(2018, 11, 15)
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 LOGICAL_DATE = "2018-11-15T14:00:00+00:00"
 BUCKET = "sparkify-s3-faults"
 DAY_KEY = "log_data/2018/11/2018-11-15-events.json"

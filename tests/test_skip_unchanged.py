@@ -18,9 +18,9 @@ from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.operators import StageToRedshiftOperator
 
 from tests.support.s3_server import aws_connection, empty_bucket, s3_client
+from tests.support.shared_values import HOUR
 from tools.task_runner import run_task
 
-HOUR = dt.datetime(2018, 11, 15, 13, tzinfo=dt.UTC)
 BUCKET = "sparkify-skip-test"
 
 

@@ -9,16 +9,7 @@ import pytest
 from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.operators import StageToRedshiftOperator
 
-TABLE_DDL = """
-CREATE TABLE target (
-    id          INTEGER NOT NULL,
-    name        VARCHAR(8),
-    score       DOUBLE PRECISION,
-    active      BOOLEAN,
-    seen_at     TIMESTAMP,
-    source_key  VARCHAR(256)
-)
-"""
+from tests.support.copy_paths import TABLE_DDL
 
 
 def write(root, key: str, text: str):

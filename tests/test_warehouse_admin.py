@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from airflow.models.connection import Connection
 from sparkify.aws_identities import policy_document
-from sparkify.redshift_data_api import DataApiTarget
+from sparkify.warehouse.data_api import DataApiTarget
 
 from tests.conftest import PROJECT
 from tests.support import serverless_stub
@@ -348,14 +348,7 @@ def test_create_sets_the_connection_through_the_rest_api_when_asked(admin_env, a
             5439,
         )
         assert (stored["schema"], stored["login"]) == ("dev", "sparkify_admin")
-        exported = subprocess.run(
-            [AIRFLOW, "connections", "export", "-", "--file-format", "json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        assert json.loads(exported)["redshift"]["password"] == MASTER_PASSWORD
+        assert stored_connection(env)["password"] == MASTER_PASSWORD
 
         output = run(env, action="create", allowed_cidr=CIDR, set_connection="data_api")
         assert "Connection redshift replaced through the REST API (data_api)" in output

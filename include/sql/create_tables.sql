@@ -149,7 +149,7 @@ CREATE TABLE IF NOT EXISTS {{ table('quality_results') }} (
     interval_end   TIMESTAMP     NOT NULL,
     check_name     VARCHAR(128)  NOT NULL,
     value          DOUBLE PRECISION,
-    comparison     VARCHAR(16)   NOT NULL,
+    comparison     VARCHAR(64)   NOT NULL,
     expected       DOUBLE PRECISION,
     passed         BOOLEAN       NOT NULL,
     on_failure     VARCHAR(8)    NOT NULL,

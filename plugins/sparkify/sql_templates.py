@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sparkify.identifiers import qualified_table, quote_identifier
-from sparkify.layout import log_key
 from sparkify.partitions import run_interval
+from sparkify.staging.layout import log_key
 from sparkify.warehouse import Dialect
 
 

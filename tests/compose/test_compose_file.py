@@ -252,7 +252,7 @@ def test_project_folders_are_mounted_where_the_dag_finds_them():
     assert 'Path(__file__).resolve().parents[1] / "include"' in dag_source
 
 
-def test_connections_and_variable_point_at_the_stacks_services():
+def test_connections_and_variable_point_at_the_stacks_services(dag, report_dag):
     services = resolved(LOCAL_FILE)
     environment = services["airflow-scheduler"]["environment"]
     warehouse = json.loads(environment["AIRFLOW_CONN_REDSHIFT"])
@@ -267,10 +267,11 @@ def test_connections_and_variable_point_at_the_stacks_services():
     endpoint = aws["extra"]["endpoint_url"]
     assert aws["conn_type"] == "aws" and endpoint == "http://s3:5000"
     assert services["s3"]["image"].startswith("motoserver/moto:")
-    # The ids the DAG uses are the ones preset here.
+    # The ids the DAG's tasks use are the ones preset here.
+    tasks = dag.tasks + report_dag.tasks
+    assert {t.redshift_conn_id for t in tasks if hasattr(t, "redshift_conn_id")} == {"redshift"}
+    assert {t.aws_conn_id for t in tasks if hasattr(t, "aws_conn_id")} == {"aws_default"}
     dag_source = (PROJECT / "dags" / "sparkify_etl.py").read_text()
-    assert 'WAREHOUSE_CONN_ID = "redshift"' in dag_source
-    assert 'AWS_CONN_ID = "aws_default"' in dag_source
     assert "var.value.sparkify_source_url" in dag_source
 
 

@@ -82,7 +82,7 @@ def test_configuration_comes_from_airflow(dag):
         assert task.source_url == "{{ var.value.sparkify_source_url }}"
         assert task.aws_conn_id == "aws_default"
         assert task.redshift_conn_id == "redshift"
-    assert dag.get_task("create_tables").conn_id == "redshift"
+    assert dag.get_task("create_tables").redshift_conn_id == "redshift"
 
 
 def test_every_task_is_documented(dag):

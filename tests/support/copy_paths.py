@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sparkify.postgres_copy.columnar as columnar_copy
+import sparkify.staging.postgres_copy.columnar as columnar_copy
 from sparkify.errors import SourceDataError
 from sparkify.operators import StageToRedshiftOperator
 
 DAY_KEY = "d/day.json"
+# A staging target with a column of each kind COPY converts, and a source column.
+TABLE_DDL = """
+CREATE TABLE target (
+    id          INTEGER NOT NULL,
+    name        VARCHAR(8),
+    score       DOUBLE PRECISION,
+    active      BOOLEAN,
+    seen_at     TIMESTAMP,
+    source_key  VARCHAR(256)
+)
+"""
 
 
 def stage_day_file(root: Path, table: str, fast: bool, monkeypatch, **options) -> str | None:

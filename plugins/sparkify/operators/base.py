@@ -7,25 +7,22 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.sql.hooks.sql import DbApiHook
-from airflow.providers.common.sql.operators.sql import BaseSQLOperator
-from airflow.sdk import Asset
+from airflow.sdk import Asset, BaseOperator
 
 from sparkify import lineage
-from sparkify.errors import PipelineConfigError
 from sparkify.identifiers import qualified_table, quote_identifier
 from sparkify.sql_templates import template_helpers
-from sparkify.warehouse import Warehouse
+from sparkify.warehouse import WAREHOUSE_CONN_ID, Warehouse
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
 
 
-class WarehouseOperator(BaseSQLOperator):
-    """common.sql's BaseSQLOperator for the Sparkify warehouse (Redshift, or PostgreSQL).
+class WarehouseOperator(BaseOperator):
+    """What every operator that works in the Sparkify warehouse (Redshift, or PostgreSQL) has.
 
-    - the warehouse connection (``redshift_conn_id``, common.sql's ``conn_id``) is read once per
-      task: ``warehouse`` holds its dialect and the provider's hook;
+    - the warehouse connection, ``redshift_conn_id`` (templated; default ``redshift``), is read
+      once per task: ``warehouse`` holds its dialect and the provider's hook or the Data API;
     - ``schema`` places every table the operator names (default: the connection's schema);
     - templates render with the helpers of ``sql_templates`` (``table()``, ``in_interval()``,
       ``dialect``, ...);
@@ -38,40 +35,36 @@ class WarehouseOperator(BaseSQLOperator):
       OpenLineage provider (``get_openlineage_facets_on_complete``). The tables a template
       names with ``table()`` are recorded as it renders (``tables_named``), so the SQL files
       are where lineage comes from.
+
+    It is a BaseOperator, not common.sql's BaseSQLOperator: that base's ``conn_id``,
+    ``database`` and ``hook_params`` would be a second name for the connection and two
+    settings the Data API path cannot honour. The connection id has one name, the amazon
+    provider's (``redshift_conn_id``, as in S3ToRedshiftOperator).
     """
 
+    template_fields: Sequence[str] = ("redshift_conn_id",)
+
     def __init__(
-        self, *, redshift_conn_id: str | None = None, schema: str | None = None, **kwargs
+        self, *, redshift_conn_id: str = WAREHOUSE_CONN_ID, schema: str | None = None, **kwargs
     ) -> None:
-        kwargs.setdefault("conn_id", redshift_conn_id or "redshift")
         super().__init__(**kwargs)
         if schema is not None:
             quote_identifier(schema)
+        self.redshift_conn_id = redshift_conn_id
         self.schema = schema
         self.tables_named: dict[str, None] = {}  # an ordered set, filled as templates render
 
-    @property
-    def redshift_conn_id(self) -> str:
-        """The warehouse connection's id, by the name Redshift operators give it."""
-        return self.conn_id
-
     @cached_property
     def warehouse(self) -> Warehouse:
-        return Warehouse.from_connection(self.conn_id)
-
-    def get_db_hook(self) -> DbApiHook:
-        """The warehouse's hook, from the connection read once (common.sql's operators use it)."""
-        if self.warehouse.hook is None:
-            raise PipelineConfigError(
-                f"connection {self.conn_id!r} uses the Redshift Data API, which has no DB-API hook"
-            )
-        return self.warehouse.hook
+        return Warehouse.from_connection(self.redshift_conn_id)
 
     def table_sql(self, table: str) -> str:
         """``table``, quoted and placed in ``schema``."""
         return qualified_table(table, self.schema)
 
     def render_template_fields(self, context: Any, jinja_env=None) -> None:
+        """Render the connection id first: the other templates' helpers need its dialect."""
+        self.redshift_conn_id = self.render_template(self.redshift_conn_id, context, jinja_env)
         helpers = template_helpers(self.warehouse.dialect, self.schema, context)
         table_sql = helpers["table"]
 

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 
 from airflow.sdk import Context
 
-from sparkify import clock, lineage
+from sparkify import lineage
+from sparkify.aws_identities import WORKERS
 from sparkify.daily_report_page import CHART_NAME, PAGE_NAME, DayNumbers, render_chart, render_page
 from sparkify.errors import PipelineConfigError
 from sparkify.operators.base import WarehouseOperator
-from sparkify.operators.data_quality import COMPARISONS
 from sparkify.partitions import DAY, run_interval
-from sparkify.source import storage_path
+from sparkify.quality_checks import COMPARISONS
+from sparkify.staging.source import storage_path
 
-# The tables a report page is read from.
-READS = ("daily_plays", "daily_plays_by_hour", "daily_top_songs", "daily_top_artists",
-         "quality_results")  # fmt: skip
+# The queries a page is read with, one file each under include/sql/report/page/.
+PAGE_QUERIES = ("totals", "plays_by_hour", "top_songs", "top_artists", "failed_checks")
 
 
 class DailyReportOperator(WarehouseOperator):
@@ -28,17 +28,25 @@ class DailyReportOperator(WarehouseOperator):
     say). Everything is read in one snapshot, so the page never mixes two loads; the files are
     overwritten when the day is rebuilt, with the same bytes when the data is the same.
 
+    The page's queries are ``include/sql/report/page/*.sql`` (found on the DAG's
+    ``template_searchpath``), rendered with the run's day like the report's other SQL.
+
     :param report_url: a folder URL, ``file:///...`` or ``s3://bucket/prefix`` (templated);
         S3 goes through ``aws_conn_id``.
     """
 
-    template_fields: Sequence[str] = ("report_url",)
+    template_fields: Sequence[str] = (
+        *WarehouseOperator.template_fields, "report_url", "aws_conn_id", "page_sql",
+    )  # fmt: skip
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"page_sql": "json"}
     ui_color = "#F2D7B6"
 
-    def __init__(self, *, report_url: str, aws_conn_id: str | None = "aws_default", **kwargs):
+    def __init__(self, *, report_url: str, aws_conn_id: str | None = WORKERS.conn_id, **kwargs):
         super().__init__(**kwargs)
         self.report_url = report_url
         self.aws_conn_id = aws_conn_id
+        self.page_sql = {name: f"page/{name}.sql" for name in PAGE_QUERIES}
         self.day_written: dt.date | None = None  # set by execute, for lineage
 
     def execute(self, context: Context) -> str:
@@ -46,7 +54,7 @@ class DailyReportOperator(WarehouseOperator):
         if end - start != DAY or start.astimezone(dt.UTC).time() != dt.time(0):
             raise PipelineConfigError(f"a daily report needs one UTC day, not [{start}, {end})")
         with self.warehouse.snapshot() as cursor:
-            numbers = self._read_day(cursor, start, end)
+            numbers = self._read_day(cursor, start.astimezone(dt.UTC).date())
         folder = storage_path(self.report_url, self.aws_conn_id) / str(numbers.day)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / CHART_NAME).write_bytes(render_chart(numbers))
@@ -60,60 +68,41 @@ class DailyReportOperator(WarehouseOperator):
         return page
 
     def lineage(self, tables):
-        """The report's tables in; the day's page and chart out."""
+        """The tables the page's queries name in; the day's page and chart out."""
         outputs = []
         if self.day_written:  # not before the task has written them
             keys = [f"{self.day_written}/{name}" for name in (PAGE_NAME, CHART_NAME)]
             outputs = [lineage.object_dataset(self.report_url, key) for key in keys]
-        return list(tables.datasets(READS).values()), outputs, {}
+        return list(tables.datasets(self.tables_named).values()), outputs, {}
 
-    def _read_day(self, cursor, start: dt.datetime, end: dt.datetime) -> DayNumbers:
-        day = start.astimezone(dt.UTC).date()
-        on_day = [day]
-        cursor.execute(
-            "SELECT plays, listeners, paid_plays, free_plays, paid_listeners, free_listeners, "
-            f"matched_plays FROM {self.table_sql('daily_plays')} WHERE report_date = %s",
-            on_day,
-        )
-        totals = cursor.fetchone()
-        if totals is None:
+    def _read_day(self, cursor, day: dt.date) -> DayNumbers:
+        def rows(query: str) -> list[tuple]:
+            cursor.execute(self.page_sql[query])
+            return list(cursor.fetchall())
+
+        totals = rows("totals")
+        if not totals:
             raise PipelineConfigError(f"daily_plays has no row for {day}: build the day first")
-        cursor.execute(
-            "SELECT hour_of_day, paid_plays, free_plays "
-            f"FROM {self.table_sql('daily_plays_by_hour')} WHERE report_date = %s",
-            on_day,
-        )
-        by_hour = {int(h): (int(paid), int(free)) for h, paid, free in cursor.fetchall()}
-        cursor.execute(
-            "SELECT title, artist_name, plays FROM "
-            f"{self.table_sql('daily_top_songs')} WHERE report_date = %s ORDER BY play_rank",
-            on_day,
-        )
-        top_songs = [(title, artist, int(plays)) for title, artist, plays in cursor.fetchall()]
-        cursor.execute(
-            "SELECT name, plays, listeners FROM "
-            f"{self.table_sql('daily_top_artists')} WHERE report_date = %s ORDER BY play_rank",
-            on_day,
-        )
-        top_artists = [(name, int(p), int(u)) for name, p, u in cursor.fetchall()]
-        cursor.execute(
-            "SELECT EXTRACT(HOUR FROM interval_start), check_name, value, comparison, expected, "
-            f"on_failure FROM {self.table_sql('quality_results')} "
-            "WHERE interval_start >= %s AND interval_start < %s AND NOT passed "
-            "ORDER BY interval_start, check_name",
-            [clock.naive_utc(start), clock.naive_utc(end)],
-        )
+        by_hour = {int(h): (int(paid), int(free)) for h, paid, free in rows("plays_by_hour")}
+        top_songs = [(title, artist, int(plays)) for title, artist, plays in rows("top_songs")]
+        top_artists = [(name, int(p), int(u)) for name, p, u in rows("top_artists")]
         failed = [
             (f"{int(float(hour)):02d}:00", name, _verdict(value, comparison, expected, on_failure))
-            for hour, name, value, comparison, expected, on_failure in cursor.fetchall()
+            for hour, name, value, comparison, expected, on_failure in rows("failed_checks")
         ]
-        return DayNumbers(day, *(int(n) for n in totals), by_hour, top_songs, top_artists, failed)
+        return DayNumbers(
+            day, *(int(n) for n in totals[0]), by_hour, top_songs, top_artists, failed
+        )
 
 
 def _verdict(value, comparison: str, expected, on_failure: str) -> str:
-    """``got 3, expected == 0 (fail)``, from a quality_results row."""
-    symbol = COMPARISONS[comparison][1] if comparison in COMPARISONS else comparison
-    return f"got {_number(value)}, expected {symbol} {_number(expected)} ({on_failure})"
+    """``got 3, expected == 0 (fail)``, from a quality_results row (whose ``comparison`` is a
+    comparison's name, or for a range or tolerance the expectation itself)."""
+    if comparison in COMPARISONS:
+        expectation = f"{COMPARISONS[comparison][1]} {_number(expected)}"
+    else:
+        expectation = comparison
+    return f"got {_number(value)}, expected {expectation} ({on_failure})"
 
 
 def _number(value) -> str:

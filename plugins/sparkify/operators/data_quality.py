@@ -2,58 +2,19 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import Context
 
 from sparkify import clock, lineage
-from sparkify.errors import PipelineConfigError, QualityChecksFailed
+from sparkify.errors import QualityChecksFailed
 from sparkify.identifiers import quote_identifier
 from sparkify.operators.base import WarehouseOperator
 from sparkify.partitions import run_interval
+from sparkify.quality_checks import FAIL, WARN, QualityCheck, parse_checks
 
-# The comparison names of common.sql's column checks.
-COMPARISONS = {
-    "equal_to": (operator.eq, "=="),
-    "greater_than": (operator.gt, ">"),
-    "geq_to": (operator.ge, ">="),
-    "less_than": (operator.lt, "<"),
-    "leq_to": (operator.le, "<="),
-}
-
-
-FAIL, WARN = "fail", "warn"
 EXAMPLES_SHOWN = 5
-
-
-def validate_check(check: Mapping[str, Any]) -> None:
-    """A check is ``{name, sql, <one comparison>: value}``, optionally with ``description``,
-    ``on_failure`` (``fail``, the default, or ``warn``; may be a template) and ``examples``
-    (SQL of a few rows that show what failed, logged when the check does not pass)."""
-    if not isinstance(check, Mapping):
-        raise PipelineConfigError(f"a quality check must be a mapping, got {check!r}")
-    name = check.get("name")
-    if not isinstance(name, str) or not name:
-        raise PipelineConfigError(f"a quality check needs a name: {check!r}")
-    if not isinstance(check.get("sql"), str):
-        raise PipelineConfigError(f"quality check {name!r} needs its sql")
-    comparisons = [key for key in COMPARISONS if key in check]
-    if len(comparisons) != 1:
-        raise PipelineConfigError(
-            f"quality check {name!r} needs exactly one of {sorted(COMPARISONS)}"
-        )
-    unknown = set(check) - {"name", "sql", "description", "on_failure", "examples", *COMPARISONS}
-    if unknown:
-        raise PipelineConfigError(f"quality check {name!r} has unknown keys {sorted(unknown)}")
-    on_failure = check.get("on_failure", FAIL)
-    if not (on_failure in (FAIL, WARN) or (isinstance(on_failure, str) and "{{" in on_failure)):
-        raise PipelineConfigError(
-            f"quality check {name!r}: on_failure must be {FAIL!r} or {WARN!r}, not {on_failure!r}"
-        )
-    if "examples" in check and not isinstance(check["examples"], str):
-        raise PipelineConfigError(f"quality check {name!r}: examples must be SQL")
 
 
 class DataQualityOperator(WarehouseOperator):
@@ -69,19 +30,21 @@ class DataQualityOperator(WarehouseOperator):
     is written there for the run's interval, replacing what an earlier run of the interval
     wrote, before the task fails or succeeds: a person can chart a check over time.
 
-    Each check's SQL returns one value, compared with the expected one, for example
+    Each check's SQL returns one value, compared with what it must be, for example
     ``{"name": "songplays_have_users", "sql": "SELECT COUNT(*) ...", "equal_to": 0}``. Checks
-    are data: the DAG reads them from a YAML file, so adding one needs no Python. The SQL is
-    templated like the loads' (``in_interval()``, ``table()``, ...: see ``sql_templates``).
+    are data: the DAG reads them from a YAML file, so adding one needs no Python. They are
+    parsed when the operator is made (``sparkify.quality_checks``: a bad one fails the DAG's
+    import) and rendered like the loads' SQL (``in_interval()``, ``table()``, ...: see
+    ``sql_templates``) when the task runs.
     """
 
-    template_fields: Sequence[str] = ("checks",)
+    template_fields: Sequence[str] = (*WarehouseOperator.template_fields, "checks")
     ui_color = "#89DA59"
 
     def __init__(
         self,
         *,
-        checks: Sequence[Mapping[str, Any]],
+        checks: Sequence[Mapping[str, Any] | QualityCheck],
         history_table: str | None = None,
         **kwargs,
     ) -> None:
@@ -89,35 +52,37 @@ class DataQualityOperator(WarehouseOperator):
         if history_table is not None:
             quote_identifier(history_table)
         self.history_table = history_table
-        if not checks:
-            raise PipelineConfigError("DataQualityOperator needs at least one check")
-        for check in checks:
-            validate_check(check)
-        names = [c["name"] for c in checks]
-        if len(set(names)) != len(names):
-            raise PipelineConfigError(f"quality check names repeat: {names}")
-        self.checks = [dict(check) for check in checks]
+        self.checks: tuple[QualityCheck, ...] = parse_checks(checks)
         # (value, passed, examples) of each check, set by execute, for lineage.
         self.outcomes: list[tuple[Any, bool, list]] = []
 
+    def render_template(self, content, context, jinja_env=None, seen_oids=None):
+        """A check renders as a whole (its SQL, values and on_failure), then is checked again:
+        Airflow's own rendering would set attributes of an immutable check."""
+        if isinstance(content, QualityCheck):
+            return content.rendered(
+                lambda text: super(DataQualityOperator, self).render_template(
+                    text, context, jinja_env, seen_oids
+                )
+            )
+        return super().render_template(content, context, jinja_env, seen_oids)
+
     def execute(self, context: Context) -> None:
         for check in self.checks:
-            _on_failure(check)  # rendered now: a bad value fails before any query
+            check.check_rendered()  # a bad rendered value fails before any query
         failures, warnings = [], 0
         with self.warehouse.snapshot() as cursor:
             outcomes = [self._outcome(cursor, check) for check in self.checks]
         self.outcomes = outcomes
         for check, (actual, passed, examples) in zip(self.checks, outcomes, strict=True):
-            key = _comparison(check)
-            symbol, expected = COMPARISONS[key][1], check[key]
-            verdict = "PASS" if passed else _on_failure(check).upper()
-            said = f"{check['name']}: got {actual!r}, expected {symbol} {expected!r}"
+            verdict = "PASS" if passed else check.on_failure.upper()
+            said = f"{check.name}: got {actual!r}, expected {check.expectation}"
             if examples:
                 said += "; for example " + "; ".join(repr(row) for row in examples)
             (self.log.info if passed else self.log.warning)("%s %s", verdict, said)
-            if not passed and _on_failure(check) == FAIL:
+            if not passed and check.on_failure == FAIL:
                 failures.append(said)
-            warnings += not passed and _on_failure(check) == WARN
+            warnings += not passed and check.on_failure == WARN
         if self.history_table:
             self._record(context, outcomes)
         if failures:
@@ -138,16 +103,15 @@ class DataQualityOperator(WarehouseOperator):
         assertions: dict[str, list] = {table: [] for table in self.tables_named}
         # No outcomes when the checks never ran (the task failed before).
         for check, (actual, passed, _) in zip(self.checks, self.outcomes, strict=False):
-            key = _comparison(check)
             assertion = dq.Assertion(
-                assertion=check["name"], success=bool(passed),
-                severity="error" if _on_failure(check) == FAIL else "warning",
-                description=check.get("description"),
-                expected=f"{COMPARISONS[key][1]} {check[key]!r}", actual=repr(actual),
-                content=check["sql"], contentType="sql",
+                assertion=check.name, success=bool(passed),
+                severity="error" if check.on_failure == FAIL else "warning",
+                description=check.description,
+                expected=check.expectation, actual=repr(actual),
+                content=check.sql, contentType="sql",
             )  # fmt: skip
             for table in self.tables_named:
-                if self.table_sql(table) in check["sql"]:
+                if self.table_sql(table) in check.sql:
                     assertions[table].append(assertion)
         inputs = [
             InputDataset(
@@ -162,27 +126,32 @@ class DataQualityOperator(WarehouseOperator):
         ]
         return inputs, [lineage.with_row_count(datasets[t], None) for t in history], {}
 
-    def _outcome(self, cursor, check: Mapping[str, Any]) -> tuple[Any, bool, list[tuple]]:
+    def _outcome(self, cursor, check: QualityCheck) -> tuple[Any, bool, list[tuple]]:
         """(the check's value, whether it passed, the example rows if it did not)."""
-        actual = self._value(cursor, check["sql"])
-        key = _comparison(check)
-        passed = actual is not None and COMPARISONS[key][0](actual, check[key])
+        actual = self._value(cursor, check.sql)
+        passed = check.passes(actual)
         examples = []
-        if not passed and check.get("examples"):
-            cursor.execute(check["examples"])
+        if not passed and check.examples:
+            cursor.execute(check.examples)
             examples = list(cursor.fetchall())[:EXAMPLES_SHOWN]
         return actual, passed, examples
 
     def _record(self, context: Context, outcomes: list[tuple[Any, bool, list]]) -> None:
-        """Replace the interval's results in ``history_table`` with this run's."""
+        """Replace the interval's results in ``history_table`` with this run's.
+
+        ``comparison`` and ``expected`` hold the comparison's name and value for a check with
+        one comparison and no tolerance; for a range or a tolerance, ``comparison`` holds the
+        expectation as messages write it and ``expected`` nothing.
+        """
         start, end = run_interval(context)
         rows = []
         for check, (actual, passed, _) in zip(self.checks, outcomes, strict=True):
-            key = _comparison(check)
+            single = check.single_expected
+            comparison = check.comparison_names if single is not None else check.expectation
             rows.append(
-                (clock.naive_utc(start), clock.naive_utc(end), check["name"], _number(actual), key,
-                 _number(check[key]), bool(passed), _on_failure(check), context.get("run_id"),
-                 clock.naive_utc(clock.now()))
+                (clock.naive_utc(start), clock.naive_utc(end), check.name, _number(actual),
+                 comparison, _number(single), bool(passed), check.on_failure,
+                 context.get("run_id"), clock.naive_utc(clock.now()))
             )  # fmt: skip
         with self.locked_transaction(self.history_table) as cursor:
             table = self.table_sql(self.history_table)
@@ -202,23 +171,6 @@ class DataQualityOperator(WarehouseOperator):
         cursor.execute(sql)
         record = cursor.fetchone()
         return record[0] if record else None
-
-
-def _comparison(check: Mapping[str, Any]) -> str:
-    """The name of a validated check's one comparison (``equal_to``, ``greater_than``, ...)."""
-    (key,) = [k for k in COMPARISONS if k in check]
-    return key
-
-
-def _on_failure(check: Mapping[str, Any]) -> str:
-    """What a check that does not pass does, once rendered: ``fail`` or ``warn``."""
-    on_failure = str(check.get("on_failure", FAIL)).strip().lower()
-    if on_failure not in (FAIL, WARN):
-        raise PipelineConfigError(
-            f"quality check {check['name']!r}: on_failure must be {FAIL!r} or {WARN!r}, "
-            f"not {on_failure!r}"
-        )
-    return on_failure
 
 
 def _number(value: Any) -> float | None:

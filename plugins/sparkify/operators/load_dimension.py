@@ -30,7 +30,7 @@ class LoadDimensionOperator(WarehouseOperator):
     key once at most, with no NULL key.
     """
 
-    template_fields: Sequence[str] = ("sql",)
+    template_fields: Sequence[str] = (*WarehouseOperator.template_fields, "sql")
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql"}
     ui_color = "#80BD9E"

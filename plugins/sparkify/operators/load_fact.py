@@ -36,7 +36,7 @@ class LoadFactOperator(WarehouseOperator):
         table's; templated, with the helpers of ``sql_templates`` (``in_interval()``, ...).
     """
 
-    template_fields: Sequence[str] = ("sql",)
+    template_fields: Sequence[str] = (*WarehouseOperator.template_fields, "sql")
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql"}
     ui_color = "#F98866"

@@ -7,16 +7,18 @@ from dataclasses import replace
 
 from airflow.sdk import Context
 
-from sparkify import clock, lineage, staging_retention
+from sparkify import clock, lineage
 from sparkify.aws_identities import COPY_ROLE, WORKERS
-from sparkify.copy_options import JSON_AUTO, CopyOptions
-from sparkify.copying import CopyTarget, copy_backend
 from sparkify.errors import PipelineConfigError
 from sparkify.identifiers import quote_identifier
 from sparkify.operators.base import WarehouseOperator
-from sparkify.source import Selection, SourceRoot
-from sparkify.staged_sources import StagedSource, StagedSources, listing_fingerprint
-from sparkify.table_columns import Column, read_table_columns
+from sparkify.staging.backends import copy_backend
+from sparkify.staging.copy_options import JSON_AUTO, CopyOptions
+from sparkify.staging.copy_target import CopyTarget
+from sparkify.staging.retention import StagingRetention
+from sparkify.staging.source import Selection, SourceRoot
+from sparkify.staging.staged_sources import StagedSource, StagedSources, listing_fingerprint
+from sparkify.staging.table_columns import Column, read_table_columns
 
 
 class StageToRedshiftOperator(WarehouseOperator):
@@ -27,7 +29,7 @@ class StageToRedshiftOperator(WarehouseOperator):
     TRUNCATECOLUMNS) and are checked when the operator is made, so a bad one fails the DAG's
     import. On a Redshift connection the warehouse runs COPY from S3 itself; on a PostgreSQL
     connection the operator streams the objects and bulk-loads them with ``COPY FROM STDIN``
-    under the same semantics (the backends: ``sparkify.copying``).
+    under the same semantics (the backends: ``sparkify.staging.backends``).
 
     What a load replaces, in one transaction with the table locked against other writers:
 
@@ -49,10 +51,14 @@ class StageToRedshiftOperator(WarehouseOperator):
         for COPY (extra ``role_arn``) and the bucket's region (``region_name``).
     :param retention_days: with ``source_column`` and ``skip_unchanged``: delete the rows of
         objects no run has staged or kept for this many days (at least 1; see
-        ``staging_retention``). Templated, so a Variable can set it.
+        ``sparkify.staging.retention``). Templated, so a Variable can set it.
     """
 
-    template_fields: Sequence[str] = ("source_url", "s3_key", "json_format", "retention_days")
+    template_fields: Sequence[str] = (
+        *WarehouseOperator.template_fields,
+        "source_url", "s3_key", "json_format", "retention_days", "aws_conn_id",
+        "copy_role_conn_id",
+    )  # fmt: skip
     ui_color = "#358140"
 
     def __init__(
@@ -155,7 +161,7 @@ class StageToRedshiftOperator(WarehouseOperator):
         self, cursor, target: CopyTarget, root_url: str, used: list[StagedSource], days: int
     ) -> None:
         """Note this run's sources as used; prune those unused for ``days``."""
-        retention = staging_retention.StagingRetention(
+        retention = StagingRetention(
             cursor, self.schema, self.table, target.table_sql, self.source_column, days,
             clock.now(),
         )  # fmt: skip

@@ -24,7 +24,7 @@ class WarehouseSqlOperator(WarehouseOperator):
     :param sql: templated, with the helpers of ``sql_templates`` (``dialect``, ``table()``, ...).
     """
 
-    template_fields: Sequence[str] = ("sql",)
+    template_fields: Sequence[str] = (*WarehouseOperator.template_fields, "sql")
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql"}
     ui_color = "#CDE3F2"

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from sparkify import clock
 from sparkify.identifiers import qualified_table, quote_identifier
-from sparkify.staged_sources import STAGED_SOURCES
+from sparkify.staging.staged_sources import STAGED_SOURCES
 
 STAGED_SOURCE_USES = "staged_source_uses"
 

@@ -23,10 +23,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sparkify.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
 from sparkify.errors import PipelineConfigError, SourceDataError
-from sparkify.postgres_copy.jsonpaths import Step, evaluate
-from sparkify.table_columns import INTEGER_BOUNDS, Column, ColumnKind
+from sparkify.staging.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
+from sparkify.staging.postgres_copy.jsonpaths import Step, evaluate
+from sparkify.staging.table_columns import INTEGER_BOUNDS, Column, ColumnKind
 
 _EPOCH = dt.datetime(1970, 1, 1)
 

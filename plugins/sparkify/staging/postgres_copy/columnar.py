@@ -37,11 +37,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
-from sparkify.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
-from sparkify.postgres_copy.json_records import MAX_VALUE_BYTES
-from sparkify.postgres_copy.jsonpaths import Step
-from sparkify.postgres_copy.read_ahead import read_ahead
-from sparkify.table_columns import INTEGER_BOUNDS, Column, ColumnKind
+from sparkify.staging.copy_options import TIMEFORMAT_EPOCH_MILLIS, CopyOptions
+from sparkify.staging.postgres_copy.json_records import MAX_VALUE_BYTES
+from sparkify.staging.postgres_copy.jsonpaths import Step
+from sparkify.staging.postgres_copy.read_ahead import read_ahead
+from sparkify.staging.table_columns import INTEGER_BOUNDS, Column, ColumnKind
 
 BLOCK_BYTES = 2 << 20  # lines parsed per block: about 4,500 events
 READ_AHEAD_BLOCKS = 2  # blocks parsed ahead of the one being sent

@@ -5,7 +5,7 @@ RecordingDataApiClient. The client
 - checks each call's parameters, and each of its own answers, against botocore's service model
   of ``redshift-data``, and the rules the model cannot say: exactly one of cluster, workgroup or
   session; no database or user with a session; no database user on a workgroup;
-- runs each session's statements on its own RecordingConnection (``redshift_recording``), so a
+- runs each session's statements on its own RecordingConnection (``recording``), so a
   session keeps its transaction and temporary tables across calls as Redshift's does, and a
   batch is one transaction;
 - keeps every call in ``calls``, for the dry run and the tests.
@@ -28,7 +28,7 @@ from airflow.providers.amazon.aws.hooks.redshift_data import RedshiftDataHook
 from botocore.exceptions import ParamValidationError
 from botocore.validate import ParamValidator
 
-from tools.redshift_recording import Recording, RecordingConnection
+from tools.redshift_sql.recording import Recording, RecordingConnection
 
 _MODEL = botocore.session.get_session().get_service_model("redshift-data")
 _PLACEHOLDER = re.compile(r":(p\d+)\b")

@@ -3,7 +3,7 @@
 The connection type decides the dialect: ``redshift`` (the amazon provider's RedshiftSQLHook)
 means Amazon Redshift, ``postgres`` means PostgreSQL. The connection is read once, and gives
 both the dialect and how to reach it: the provider's hook, or, for a ``redshift`` connection
-whose extra says ``"data_api": true``, the Redshift Data API (``redshift_data_api``). SQL
+whose extra says ``"data_api": true``, the Redshift Data API (``data_api``). SQL
 templates see the dialect as ``dialect`` and switch the few clauses that differ (DISTKEY,
 SORTKEY, LOCK); everything else is written once, in SQL that both accept.
 """
@@ -19,7 +19,10 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseHook
 
 from sparkify.errors import PipelineConfigError
-from sparkify.redshift_data_api import DataApiConnection, DataApiTarget
+from sparkify.warehouse.data_api import DataApiConnection, DataApiTarget
+
+# The connection every warehouse operator uses unless told otherwise.
+WAREHOUSE_CONN_ID = "redshift"
 
 
 class Dialect(StrEnum):

@@ -97,7 +97,7 @@ class Recording:
     # The two views' rows, as Redshift would hold them: filled as COPYs fail.
     views: dict[str, list[dict]] = field(default_factory=dict)
     drop_connection_on: str | None = None  # the connection drops on a statement containing this
-    # Over the Data API: each ExecuteStatement / BatchExecuteStatement (redshift_data_recording),
+    # Over the Data API: each ExecuteStatement / BatchExecuteStatement (data_api_recording),
     # and the name of every operation called (the describes and results too).
     data_api_calls: list = field(default_factory=list)
     data_api_operations: set[str] = field(default_factory=set)

@@ -28,9 +28,9 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 
 from sparkify.identifiers import quote_identifier
-from sparkify.postgres_copy.json_records import iter_json_values
-from sparkify.postgres_copy.row_mapping import RowMapper
-from sparkify.source import SourceObject
+from sparkify.staging.postgres_copy.json_records import iter_json_values
+from sparkify.staging.postgres_copy.row_mapping import RowMapper
+from sparkify.staging.source import SourceObject
 
 
 def copy_json_objects(
@@ -54,7 +54,7 @@ def copy_json_objects(
     column_list = ", ".join(quote_identifier(name) for name in target)
     # Imported here: Arrow takes 0.1 s to import, and every task process of the DAG imports
     # this module, while only the stages use it.
-    from sparkify.postgres_copy.columnar import ColumnarLoader
+    from sparkify.staging.postgres_copy.columnar import ColumnarLoader
 
     loader = ColumnarLoader.for_mapping(mapper.columns, mapper.options, mapper.jsonpaths)
     rows = 0

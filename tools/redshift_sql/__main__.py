@@ -13,7 +13,7 @@ kind asked for, reaching the same warehouse: a driver connection's host names it
 Serverless workgroup) and region, and a Data API connection names them in its extra; where
 that cannot be told, the listing says it is skipped and why. The bucket is not listed (every
 object is assumed to exist), and the driver and the Data API client are replaced by recording
-ones (see ``redshift_recording`` and ``redshift_data_recording``).
+ones (see ``recording`` and ``data_api_recording``).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def main() -> None:
         return
     from airflow.dag_processing.dagbag import DagBag
 
-    from tools.redshift_dry_run import (
+    from tools.redshift_sql.dry_run import (
         assume_objects_exist,
         format_data_api_calls,
         format_recording,

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sparkify.identifiers import qualified_table, quote_identifier
-from sparkify.source import SourceObject
+from sparkify.staging.source import SourceObject
 
 STAGED_SOURCES = "staged_sources"
 

@@ -1,4 +1,4 @@
-"""Stage on Amazon Redshift: Redshift runs ``COPY ... FROM 's3://...'`` itself.
+"""The Redshift backend's entry point: Redshift runs ``COPY ... FROM 's3://...'`` itself.
 
 One COPY per exact object, or one per prefix. COPY reads every object whose key *starts with*
 its FROM, so an exact key is only used once its listing shows that no other object shares it as
@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import logging
 
-from sparkify.copy_options import CopyOptions
-from sparkify.copying import CopyTarget
 from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.identifiers import quote_identifier
-from sparkify.redshift_copy.statement import (
-    RedshiftCopyError,
-    RedshiftLoadError,
+from sparkify.masking import mask_credentials
+from sparkify.staging.copy_options import CopyOptions
+from sparkify.staging.copy_target import CopyTarget
+from sparkify.staging.redshift_copy.statement import (
     copy_access,
     copy_statement,
-    mask_credentials,
     run_copy,
 )
-from sparkify.source import Selection
-
-__all__ = ["RedshiftCopyError", "RedshiftLoadError", "copy_objects", "mask_credentials"]
+from sparkify.staging.source import Selection
 
 log = logging.getLogger(__name__)
 

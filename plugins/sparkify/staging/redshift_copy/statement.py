@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from airflow.sdk.log import mask_secret
 
 from sparkify.aws_identities import COPY_ROLE
-from sparkify.copy_options import CopyOptions
 from sparkify.errors import PipelineConfigError, SourceDataError
 from sparkify.identifiers import quote_identifier
 from sparkify.masking import mask_credentials
-from sparkify.redshift_copy.load_errors import copy_started, recorded_load_errors
+from sparkify.staging.copy_options import CopyOptions
+from sparkify.staging.redshift_copy.load_errors import copy_started, recorded_load_errors
 
 
 def _literal(text: str) -> str:

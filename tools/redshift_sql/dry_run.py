@@ -1,7 +1,7 @@
 """Record what one hourly run of sparkify_etl sends to Redshift, without a cluster.
 
 Every task of the hour runs for real (rendered with the DAG's templates, then executed) against
-the recording connection of ``redshift_recording``; ``format_recording`` prints the result for
+the recording connection of ``recording``; ``format_recording`` prints the result for
 review with every credential masked. ``make redshift-sql`` and the Redshift tests use it.
 """
 
@@ -13,11 +13,11 @@ from unittest import mock
 
 from airflow.sdk.exceptions import AirflowFailException
 from sparkify import clock
-from sparkify.redshift_copy import mask_credentials
-from sparkify.source import SourceObject, SourceRoot
+from sparkify.masking import mask_credentials
+from sparkify.staging.source import SourceObject, SourceRoot
 
-from tools.redshift_data_recording import recording_data_api
-from tools.redshift_recording import Recording, columns_from_ddl, recording_redshift
+from tools.redshift_sql.data_api_recording import recording_data_api
+from tools.redshift_sql.recording import Recording, columns_from_ddl, recording_redshift
 from tools.task_runner import render_task, run_order, run_task
 
 

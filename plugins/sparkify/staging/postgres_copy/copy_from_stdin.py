@@ -1,32 +1,16 @@
-"""Stage on PostgreSQL, standing in for Redshift: COPY's semantics, client-side.
-
-PostgreSQL cannot read S3, so the objects are streamed from the source and bulk-loaded with
-``COPY ... FROM STDIN``, following Redshift COPY's rules for JSON. Every piece of the stand-in
-lives in this package:
-
-- ``client_copy``: streams the objects (small ones fetched in concurrent batches) into one
-  ``COPY FROM STDIN`` at a time;
-- ``columnar``: the fast path for large objects, parsed, checked and written as CSV in Arrow
-  a block at a time, as long as it can vouch for a block;
-- ``row_mapping``: Redshift's JSON mapping ('auto', 'auto ignorecase', JSONPaths) and data
-  conversions, row by row, naming the object and line of any value Redshift would reject;
-- ``json_records``: the streaming JSON reader that counts lines; ``jsonpaths``: JSONPath
-  expressions; ``read_ahead``: an iterator a bounded number of items ahead, in a thread.
-"""
+"""The PostgreSQL backend's entry point: the selected objects through ``COPY FROM STDIN``."""
 
 from __future__ import annotations
 
 import orjson
 
-from sparkify.copy_options import CopyOptions
-from sparkify.copying import CopyTarget
 from sparkify.errors import SourceDataError
-from sparkify.postgres_copy.client_copy import copy_json_objects
-from sparkify.postgres_copy.jsonpaths import parse_jsonpaths_file
-from sparkify.postgres_copy.row_mapping import RowMapper
-from sparkify.source import Selection
-
-__all__ = ["copy_objects"]
+from sparkify.staging.copy_options import CopyOptions
+from sparkify.staging.copy_target import CopyTarget
+from sparkify.staging.postgres_copy.client_copy import copy_json_objects
+from sparkify.staging.postgres_copy.jsonpaths import parse_jsonpaths_file
+from sparkify.staging.postgres_copy.row_mapping import RowMapper
+from sparkify.staging.source import Selection
 
 
 def copy_objects(cursor, target: CopyTarget, selection: Selection, options: CopyOptions) -> int:
