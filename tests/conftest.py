@@ -134,23 +134,22 @@ def test_group(nodeid: str) -> str:
     return path
 
 
-# Groups started before all others, so that they do not end the suite: the make airflow
-# test mostly sleeps (at least five minutes for a load deadline to pass, more near the top of
-# the hour); the compose stacks are the longest group (12 minutes), and their load is in
-# Docker, not in the test processes.
-FIRST_GROUPS = ("tests/e2e/test_make_airflow.py", "tests/compose/test_compose_stack.py")
+# Groups that mostly sleep (the make airflow test waits at least five minutes for a load
+# deadline to pass, more near the top of the hour): started first, their waiting overlaps the
+# rest of the suite instead of ending it.
+WAITING_GROUPS = ("tests/e2e/test_make_airflow.py",)
 
 
 def pytest_xdist_make_scheduler(config, log):
     """xdist's scope scheduling, with ``test_group`` as the scope. (Its ``loadgroup`` mode does
     not work with pytest 9: it renames ``Node._nodeid``, which pytest 9 no longer reads.)
 
-    Groups start in xdist's order, those of most tests first, except ``FIRST_GROUPS``, which
+    Groups start in xdist's order, those of most tests first, except ``WAITING_GROUPS``, which
     start before all others. Starting the longest first (the e2e stack, the compose stacks, the
     admin DAG's runs) was tried: they then ran at once, the load reached 29 on two cores, and
-    the suite took 27 minutes instead of 22. Left to xdist's order, the make airflow test
-    started last and ended a fresh-clone run 9 minutes after everything else (31 minutes on
-    2026-12-07); started first, the compose stacks ended it instead (28 minutes).
+    the suite took 27 minutes instead of 22. A group that sleeps costs no such load: left to
+    xdist's order, the make airflow test started last and ended a fresh-clone run 9 minutes
+    after everything else (31 minutes on 2026-12-07).
     """
     from xdist.scheduler import LoadScopeScheduling
 
@@ -159,7 +158,7 @@ def pytest_xdist_make_scheduler(config, log):
             return test_group(nodeid)
 
         def _assign_work_unit(self, node) -> None:
-            for group in reversed(FIRST_GROUPS):
+            for group in WAITING_GROUPS:
                 if group in self.workqueue:
                     self.workqueue.move_to_end(group, last=False)
             super()._assign_work_unit(node)
