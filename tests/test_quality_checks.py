@@ -92,6 +92,13 @@ def test_templated_values_are_checked_once_rendered():
     assert templated.comparisons[0] == ("geq_to", "{{ low }}")  # the parsed one is unchanged
     with pytest.raises(PipelineConfigError, match="'c': geq_to must be a number, not 'two'"):
         templated.rendered({**values, "{{ low }}": "two"}.__getitem__)
+    # Rendered as native objects (render_template_as_native_obj): numbers stay as they are.
+    native = check(geq_to="{{ low }}", tolerance="{{ tolerance }}")
+    natives = {"{{ low }}": 2.5, "{{ tolerance }}": 0.1, "fail": "fail", "SELECT 1": "SELECT 1"}
+    rendered = native.rendered(natives.__getitem__)
+    assert (rendered.comparisons, rendered.tolerance) == ((("geq_to", 2.5),), 0.1)
+    with pytest.raises(PipelineConfigError, match="'c': geq_to must be a number, not True"):
+        native.rendered({**natives, "{{ low }}": True}.__getitem__)
     with pytest.raises(PipelineConfigError, match="'c': geq_to must be a number, not '{{ low }}'"):
         templated.check_rendered()  # a template left unrendered is not a value
 

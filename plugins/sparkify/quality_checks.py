@@ -227,9 +227,12 @@ def _is_template(value) -> bool:
     return isinstance(value, str) and "{{" in value
 
 
-def _as_number(text: str) -> Number | str:
-    """A rendered value as a number when it reads as one (else the text, which the check's
-    rules then refuse, naming it)."""
+def _as_number(text) -> Any:
+    """A rendered value as a number when it reads as one (else the value, which the check's
+    rules then refuse, naming it). A DAG that renders native objects gives numbers already:
+    they are kept as they are (``int(0.1)`` would be 0)."""
+    if not isinstance(text, str):
+        return text
     try:
         return int(text)
     except (TypeError, ValueError):
